@@ -1,0 +1,28 @@
+"""Reads on master data, scoped to the actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from openciq.masterdata.models import Enterprise, EnterpriseClassChange
+
+
+def enterprise_class_history(*, actor: Any, enterprise: Enterprise) -> QuerySet[EnterpriseClassChange]:
+    """Classification changes of an enterprise the caller has already fetched within scope."""
+    return enterprise.class_changes.select_related("changed_by").order_by("-created_at", "-id")
+
+
+def enterprise_class_counts(*, actor: Any) -> dict[str, int]:
+    """How many visible enterprises are in each class (dashboard)."""
+    rows = (
+        Enterprise.objects.restrict(actor, "view").values("classification")
+        .annotate(n=Count("id")).order_by("classification")
+    )
+    return {row["classification"]: row["n"] for row in rows}
+
+
+def enterprises_of(*, actor: Any) -> QuerySet[Enterprise]:
+    """The enterprises ``actor`` acts for (enterprise users)."""
+    return Enterprise.objects.filter(memberships__user_id=actor.pk).order_by("uscc")

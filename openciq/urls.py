@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from openciq.api import api
+
+urlpatterns = [
+    path("", include("openciq.core.urls")),
+    path("", include("openciq.ops.urls")),
+    path("accounts/", include("openciq.accounts.urls")),
+    path("masterdata/", include("openciq.masterdata.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]

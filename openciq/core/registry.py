@@ -57,6 +57,10 @@ class ObjectType:
         return self.model._meta.model_name or ""
 
     @property
+    def verbose_name_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    @property
     def label(self) -> str:
         return f"{self.app_label}.{self.model_name}"
 

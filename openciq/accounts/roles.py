@@ -63,7 +63,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ENTERPRISE_USER: [
         *REFERENCE_VIEW,
         "masterdata.view_enterprise",
-        "masterdata.change_enterprise",
         *_crud("masterdata", ("premises",), ("view", "add", "change")),
     ],
 }

@@ -17,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ConfigDict, create_model
@@ -243,7 +243,7 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
         require(request, "add")
         obj = save(request, response, payload.model_dump())
         response["Location"] = reverse(f"api:{op}_retrieve", kwargs={"pk": obj.pk})
-        return 201, obj
+        return Status(201, obj)
 
     @router.put(f"/{ot.path}/{{int:pk}}/", response={200: out_schema, **ERRORS}, operation_id=f"{op}_update", url_name=f"{op}_update",
                 summary=f"Replace a {verbose} (send If-Match with the ETag you read)")
@@ -264,4 +264,4 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
     def delete(request: HttpRequest, pk: int) -> Any:
         obj = get_object(request, pk, "delete")
         services.object_delete(actor=request.auth, object_type=ot, pk=obj.pk)
-        return 204, None
+        return Status(204, None)

@@ -26,7 +26,7 @@ def style_widgets(form: forms.BaseForm) -> None:
 
 
 class OpenciqModelForm(forms.ModelForm):
-    """A model form whose foreign-key choices are limited to what the actor may see."""
+    """A model form whose foreign-key choices are limited to the actor's area (scope)."""
 
     def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,7 +34,7 @@ class OpenciqModelForm(forms.ModelForm):
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and issubclass(queryset.model, OpenciqModel) and actor is not None:
-                field.queryset = queryset.restrict(actor, "view")
+                field.queryset = queryset.in_scope(actor)
         style_widgets(self)
 
 

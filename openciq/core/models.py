@@ -33,6 +33,12 @@ class OpenciqQuerySet(models.QuerySet):
         opts = self.model._meta
         if not actor.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
             return self.none()
+        return self.in_scope(actor)
+
+    def in_scope(self, actor: Any) -> Self:
+        """Objects in ``actor``'s area, whatever their permissions (choices offered in forms)."""
+        if actor is None or not actor.is_authenticated:
+            return self.none()
         if has_global_scope(actor):
             return self
         condition = self.model.scope_q(actor)

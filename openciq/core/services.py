@@ -8,6 +8,7 @@ actor's own scope.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,9 +29,8 @@ from openciq.core.registry import ObjectType
 
 
 def etag_for(obj: models.Model) -> str:
-    """A strong entity tag that changes on every saved change of ``obj``."""
-    stamp = getattr(obj, "updated_at", None)
-    raw = f"{obj._meta.label}:{obj.pk}:{stamp.isoformat() if stamp else ''}"
+    """A strong entity tag: a digest of the object's audited values, so any change changes it."""
+    raw = json.dumps([obj._meta.label, obj.pk, audit.snapshot(obj)], sort_keys=True, default=str)
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:20] + '"'
 
 

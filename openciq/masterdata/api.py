@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from openciq.core.api import ERRORS, add_crud_routes
 from openciq.core.errors import NotFoundError
@@ -25,7 +25,7 @@ def build() -> Router:
         change = services.enterprise_reclassify(
             actor=request.auth, enterprise_id=pk, to_class=payload.to_class, reason=payload.reason
         )
-        return 201, change
+        return Status(201, change)
 
     @router.get("/enterprises/{int:pk}/class-changes/", response={200: list[ClassChangeOut], **ERRORS},
                 operation_id="masterdata_enterprise_class_changes", url_name="masterdata_enterprise_class_changes",

@@ -1,0 +1,153 @@
+"""Generic page and API tests for every master-data type (see openciq.core.testing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openciq.accounts.models import OrgUnit
+from tests import factories as f
+from tests.crud import CrudTests
+
+
+def gz() -> int:
+    return OrgUnit.objects.get(code="GZ").pk
+
+
+class EnterpriseCrudTests(CrudTests):
+    object_type_label = "masterdata.enterprise"
+    update_field = ("contact_name", "陈先生")
+    invalid_field = ("uscc", "91440101MA59ABCDE0")
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.create_data = {"uscc": "91440300MA5EXAMPL6"[:17] + "", "name_zh": "新企业有限公司", "kind": "exporter",
+                           "org_unit": gz(), "is_active": "on"}
+        from openciq.masterdata.seed import make_uscc
+        import random
+
+        cls.create_data["uscc"] = make_uscc(random.Random(99))
+
+    def create_payload(self) -> dict[str, Any]:
+        return {**self.create_data, "is_active": True}
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return f.EnterpriseFactory()
+
+    @classmethod
+    def make_out_of_scope(cls) -> Any:
+        return f.EnterpriseFactory(org_unit=f.unit("SZ"))
+
+
+class PremisesCrudTests(CrudTests):
+    object_type_label = "masterdata.premises"
+    update_field = ("address", "广州市黄埔区1号")
+    invalid_field = ("gln", "6901234567890")
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.create_data = {"registration_number": "NEW-0001", "name_zh": "新种植基地", "kind": "planting_base",
+                           "enterprise": cls.obj.enterprise_id, "org_unit": gz(), "latitude": "23.1",
+                           "longitude": "113.3", "is_active": "on"}
+
+    def create_payload(self) -> dict[str, Any]:
+        return {**self.create_data, "is_active": True}
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return f.PremisesFactory()
+
+    @classmethod
+    def make_out_of_scope(cls) -> Any:
+        return f.PremisesFactory(enterprise=f.EnterpriseFactory(org_unit=f.unit("SZ")))
+
+
+class ProductCrudTests(CrudTests):
+    object_type_label = "masterdata.product"
+    create_data = {"hs_code": "07020000", "name_zh": "番茄", "risk_category": "medium", "unit": "kg", "is_active": "on"}
+    update_field = ("risk_category", "high")
+    invalid_field = ("hs_code", "0702")
+
+    def create_payload(self) -> dict[str, Any]:
+        return {**self.create_data, "is_active": True}
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return f.ProductFactory()
+
+
+class CountryCrudTests(CrudTests):
+    object_type_label = "masterdata.country"
+    create_data = {"code": "QZ", "alpha3": "QZZ", "numeric": "998", "name_zh": "测试地区", "is_active": "on"}
+    update_field = ("name_en", "Test territory")
+    invalid_field = ("code", "")
+
+    def create_payload(self) -> dict[str, Any]:
+        return {**self.create_data, "is_active": True}
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return f.CountryFactory()
+
+
+class PortCrudTests(CrudTests):
+    object_type_label = "masterdata.port"
+    update_field = ("kind", "land")
+    invalid_field = ("kind", "space")
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.create_data = {"code": "CNNEW01", "name_zh": "新港", "kind": "sea", "org_unit": gz(), "is_active": "on"}
+
+    def create_payload(self) -> dict[str, Any]:
+        return {**self.create_data, "is_active": True}
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return f.PortFactory()
+
+
+class MonitoringPointCrudTests(CrudTests):
+    object_type_label = "masterdata.monitoringpoint"
+    update_field = ("kind", "berth")
+    invalid_field = ("port", 999999)
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.create_data = {"code": "MP-NEW", "name_zh": "新监控点", "port": cls.obj.port_id, "kind": "yard",
+                           "is_active": "on"}
+
+    def create_payload(self) -> dict[str, Any]:
+        return {**self.create_data, "is_active": True}
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return f.MonitoringPointFactory()
+
+    @classmethod
+    def make_out_of_scope(cls) -> Any:
+        return f.MonitoringPointFactory(port=f.PortFactory(org_unit=f.unit("SZ")))
+
+
+class EnterpriseMembershipCrudTests(CrudTests):
+    object_type_label = "masterdata.enterprisemembership"
+    invalid_field = ("enterprise", 999999)
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.spare_user = f.UserFactory(org_unit=None)
+        cls.create_data = {"user": cls.spare_user.pk, "enterprise": cls.obj.enterprise_id}
+        cls.update_field = ("enterprise", f.EnterpriseFactory().pk)
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return f.MembershipFactory()
+
+    @classmethod
+    def make_out_of_scope(cls) -> Any:
+        return f.MembershipFactory(enterprise=f.EnterpriseFactory(org_unit=f.unit("SZ")))

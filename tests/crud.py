@@ -20,8 +20,9 @@ class CrudTests(ObjectViewTests, ObjectAPITests):
 
     @classmethod
     def permitted_user(cls) -> Any:
-        return personas.scoped_manager(f"manager_{cls.object_type_label.replace('.', '_')}",
-                                       all_perms(cls.object_type_label))
+        return personas.scoped_manager(
+            f"manager_{cls.object_type_label.replace('.', '_')}", all_perms(cls.object_type_label)
+        )
 
     @classmethod
     def unpermitted_user(cls) -> Any:

@@ -21,8 +21,11 @@ def org_tree() -> None:
 def persona(username: str, role: str | None, unit: str | None, password: str | None = None) -> User:
     org_tree()
     return user_create(
-        actor=system_actor(), username=username, password=password,
-        org_unit=OrgUnit.objects.get(code=unit) if unit else None, roles=[role] if role else [],
+        actor=system_actor(),
+        username=username,
+        password=password,
+        org_unit=OrgUnit.objects.get(code=unit) if unit else None,
+        roles=[role] if role else [],
     )
 
 

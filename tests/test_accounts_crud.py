@@ -17,8 +17,13 @@ class OrgUnitCrudTests(CrudTests):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.create_data = {"code": "GZ-NEW", "name_zh": "新科室", "kind": "department",
-                           "parent": OrgUnit.objects.get(code="GZ").pk, "is_active": "on"}
+        cls.create_data = {
+            "code": "GZ-NEW",
+            "name_zh": "新科室",
+            "kind": "department",
+            "parent": OrgUnit.objects.get(code="GZ").pk,
+            "is_active": "on",
+        }
 
     def create_payload(self) -> dict[str, Any]:
         return {**self.create_data, "is_active": True}
@@ -36,8 +41,13 @@ class UserCrudTests(CrudTests):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.create_data = {"username": "newcomer", "display_name": "新同事", "org_unit": OrgUnit.objects.get(code="GZ").pk,
-                           "roles": ["branch_inspector"], "is_active": "on"}
+        cls.create_data = {
+            "username": "newcomer",
+            "display_name": "新同事",
+            "org_unit": OrgUnit.objects.get(code="GZ").pk,
+            "roles": ["branch_inspector"],
+            "is_active": "on",
+        }
 
     def create_payload(self) -> dict[str, Any]:
         return {**self.create_data, "is_active": True}

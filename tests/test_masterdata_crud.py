@@ -21,10 +21,16 @@ class EnterpriseCrudTests(CrudTests):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.create_data = {"uscc": "91440300MA5EXAMPL6"[:17] + "", "name_zh": "新企业有限公司", "kind": "exporter",
-                           "org_unit": gz(), "is_active": "on"}
-        from openciq.masterdata.seed import make_uscc
+        cls.create_data = {
+            "uscc": "91440300MA5EXAMPL6"[:17] + "",
+            "name_zh": "新企业有限公司",
+            "kind": "exporter",
+            "org_unit": gz(),
+            "is_active": "on",
+        }
         import random
+
+        from openciq.masterdata.seed import make_uscc
 
         cls.create_data["uscc"] = make_uscc(random.Random(99))
 
@@ -48,9 +54,16 @@ class PremisesCrudTests(CrudTests):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.create_data = {"registration_number": "NEW-0001", "name_zh": "新种植基地", "kind": "planting_base",
-                           "enterprise": cls.obj.enterprise_id, "org_unit": gz(), "latitude": "23.1",
-                           "longitude": "113.3", "is_active": "on"}
+        cls.create_data = {
+            "registration_number": "NEW-0001",
+            "name_zh": "新种植基地",
+            "kind": "planting_base",
+            "enterprise": cls.obj.enterprise_id,
+            "org_unit": gz(),
+            "latitude": "23.1",
+            "longitude": "113.3",
+            "is_active": "on",
+        }
 
     def create_payload(self) -> dict[str, Any]:
         return {**self.create_data, "is_active": True}
@@ -66,7 +79,13 @@ class PremisesCrudTests(CrudTests):
 
 class ProductCrudTests(CrudTests):
     object_type_label = "masterdata.product"
-    create_data = {"hs_code": "07020000", "name_zh": "番茄", "risk_category": "medium", "unit": "kg", "is_active": "on"}
+    create_data = {
+        "hs_code": "07020000",
+        "name_zh": "番茄",
+        "risk_category": "medium",
+        "unit": "kg",
+        "is_active": "on",
+    }
     update_field = ("risk_category", "high")
     invalid_field = ("hs_code", "0702")
 
@@ -100,7 +119,13 @@ class PortCrudTests(CrudTests):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.create_data = {"code": "CNNEW01", "name_zh": "新港", "kind": "sea", "org_unit": gz(), "is_active": "on"}
+        cls.create_data = {
+            "code": "CNNEW01",
+            "name_zh": "新港",
+            "kind": "sea",
+            "org_unit": gz(),
+            "is_active": "on",
+        }
 
     def create_payload(self) -> dict[str, Any]:
         return {**self.create_data, "is_active": True}
@@ -118,8 +143,13 @@ class MonitoringPointCrudTests(CrudTests):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.create_data = {"code": "MP-NEW", "name_zh": "新监控点", "port": cls.obj.port_id, "kind": "yard",
-                           "is_active": "on"}
+        cls.create_data = {
+            "code": "MP-NEW",
+            "name_zh": "新监控点",
+            "port": cls.obj.port_id,
+            "kind": "yard",
+            "is_active": "on",
+        }
 
     def create_payload(self) -> dict[str, Any]:
         return {**self.create_data, "is_active": True}

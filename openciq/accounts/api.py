@@ -11,8 +11,13 @@ router = Router(tags=["accounts"])
 
 
 def build() -> Router:
-    @router.get("/me", response={200: UserOut, **ERRORS}, operation_id="accounts_me", url_name="accounts_me",
-                summary="The authenticated user")
+    @router.get(
+        "/me",
+        response={200: UserOut, **ERRORS},
+        operation_id="accounts_me",
+        url_name="accounts_me",
+        summary="The authenticated user",
+    )
     def me(request: HttpRequest) -> Any:
         return request.auth
 

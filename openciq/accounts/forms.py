@@ -29,7 +29,9 @@ class OrgUnitForm(OpenciqModelForm):
 class UserForm(OpenciqModelForm):
     roles = forms.MultipleChoiceField(label=_("roles"), choices=Role.choices, required=False)
     new_password = forms.CharField(
-        label=_("new password"), required=False, strip=False,
+        label=_("new password"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Leave blank to keep the current password."),
     )

@@ -22,7 +22,11 @@ class OrgUnit(ReferenceModel):
 
     kind = models.CharField(_("kind"), max_length=16, choices=OrgUnitKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent unit"),
     )
     path = models.CharField(_("path"), max_length=400, editable=False, db_index=True)
@@ -54,11 +58,15 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     org_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         verbose_name=_("org unit"),
     )
 
-    objects = OpenciqUserManager()
+    objects = OpenciqUserManager()  # type: ignore[misc]
 
     audit_exclude = frozenset({"password", "last_login", "date_joined"})
 
@@ -114,7 +122,9 @@ class ApiToken(OpenciqModel):
     """A bearer token for the API. Only a SHA-256 digest of the secret is stored; the secret is
     shown once, at creation."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     digest = models.CharField(max_length=64)

@@ -12,7 +12,15 @@ from django.contrib.auth.models import Group, Permission
 from openciq.accounts.choices import Role
 
 CRUD = ("view", "add", "change", "delete")
-MASTERDATA = ("enterprise", "premises", "product", "country", "port", "monitoringpoint", "enterprisemembership")
+MASTERDATA = (
+    "enterprise",
+    "premises",
+    "product",
+    "country",
+    "port",
+    "monitoringpoint",
+    "enterprisemembership",
+)
 REFERENCE_VIEW = [f"masterdata.view_{m}" for m in ("product", "country", "port")]
 
 

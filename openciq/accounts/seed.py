@@ -14,17 +14,40 @@ BUREAU = ("GD", "广东出入境检验检疫局", "Guangdong Entry-Exit Inspecti
 
 # (code, Chinese name, English name) of the 34 branch bureaus.
 BRANCHES = [
-    ("GZ", "广州", "Guangzhou"), ("SZ", "深圳", "Shenzhen"), ("ZH", "珠海", "Zhuhai"),
-    ("ST", "汕头", "Shantou"), ("FS", "佛山", "Foshan"), ("SG", "韶关", "Shaoguan"),
-    ("ZJ", "湛江", "Zhanjiang"), ("ZQ", "肇庆", "Zhaoqing"), ("JM", "江门", "Jiangmen"),
-    ("MM", "茂名", "Maoming"), ("HZ", "惠州", "Huizhou"), ("MZ", "梅州", "Meizhou"),
-    ("SW", "汕尾", "Shanwei"), ("HY", "河源", "Heyuan"), ("YJ", "阳江", "Yangjiang"),
-    ("QY", "清远", "Qingyuan"), ("DG", "东莞", "Dongguan"), ("ZS", "中山", "Zhongshan"),
-    ("CZ", "潮州", "Chaozhou"), ("JY", "揭阳", "Jieyang"), ("YF", "云浮", "Yunfu"),
-    ("HP", "黄埔", "Huangpu"), ("PY", "番禺", "Panyu"), ("NS", "南沙", "Nansha"),
-    ("SK", "蛇口", "Shekou"), ("HG", "皇岗", "Huanggang"), ("LH", "罗湖", "Luohu"),
-    ("WJ", "文锦渡", "Wenjindu"), ("STJ", "沙头角", "Shatoujiao"), ("DY", "大亚湾", "Daya Bay"),
-    ("GB", "拱北", "Gongbei"), ("HQ", "横琴", "Hengqin"), ("XH", "新会", "Xinhui"), ("SD", "顺德", "Shunde"),
+    ("GZ", "广州", "Guangzhou"),
+    ("SZ", "深圳", "Shenzhen"),
+    ("ZH", "珠海", "Zhuhai"),
+    ("ST", "汕头", "Shantou"),
+    ("FS", "佛山", "Foshan"),
+    ("SG", "韶关", "Shaoguan"),
+    ("ZJ", "湛江", "Zhanjiang"),
+    ("ZQ", "肇庆", "Zhaoqing"),
+    ("JM", "江门", "Jiangmen"),
+    ("MM", "茂名", "Maoming"),
+    ("HZ", "惠州", "Huizhou"),
+    ("MZ", "梅州", "Meizhou"),
+    ("SW", "汕尾", "Shanwei"),
+    ("HY", "河源", "Heyuan"),
+    ("YJ", "阳江", "Yangjiang"),
+    ("QY", "清远", "Qingyuan"),
+    ("DG", "东莞", "Dongguan"),
+    ("ZS", "中山", "Zhongshan"),
+    ("CZ", "潮州", "Chaozhou"),
+    ("JY", "揭阳", "Jieyang"),
+    ("YF", "云浮", "Yunfu"),
+    ("HP", "黄埔", "Huangpu"),
+    ("PY", "番禺", "Panyu"),
+    ("NS", "南沙", "Nansha"),
+    ("SK", "蛇口", "Shekou"),
+    ("HG", "皇岗", "Huanggang"),
+    ("LH", "罗湖", "Luohu"),
+    ("WJ", "文锦渡", "Wenjindu"),
+    ("STJ", "沙头角", "Shatoujiao"),
+    ("DY", "大亚湾", "Daya Bay"),
+    ("GB", "拱北", "Gongbei"),
+    ("HQ", "横琴", "Hengqin"),
+    ("XH", "新会", "Xinhui"),
+    ("SD", "顺德", "Shunde"),
 ]
 
 LABORATORIES = [
@@ -62,12 +85,19 @@ def seed(*, scale: str, rng: random.Random, actor: Any) -> None:
     bureau, new = _ensure(*BUREAU, OrgUnitKind.BUREAU, None)
     created += new
     for code, zh, en in BRANCHES:
-        _unit, new = _ensure(code, f"{zh}出入境检验检疫局", f"{en} Inspection and Quarantine Bureau",
-                             OrgUnitKind.BRANCH, bureau)
+        _unit, new = _ensure(
+            code,
+            f"{zh}出入境检验检疫局",
+            f"{en} Inspection and Quarantine Bureau",
+            OrgUnitKind.BRANCH,
+            bureau,
+        )
         created += new
     for code, zh, en in LABORATORIES:
         created += _ensure(code, zh, en, OrgUnitKind.LABORATORY, bureau)[1]
     for code, zh, en in DEPARTMENTS:
         created += _ensure(code, zh, en, OrgUnitKind.DEPARTMENT, bureau)[1]
     if created:
-        audit.record(actor=actor, action="accounts.org_units_seeded", changes={"created": created, "scale": scale})
+        audit.record(
+            actor=actor, action="accounts.org_units_seeded", changes={"created": created, "scale": scale}
+        )

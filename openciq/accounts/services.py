@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -121,8 +120,10 @@ def system_actor() -> User:
         user.set_unusable_password()
         with audit.scope(), transaction.atomic():
             user.save()
-            audit.record(actor=user, action="accounts.user_created", obj=user,
-                         changes=audit.diff(None, audit.snapshot(user)))
+            audit.record(
+                actor=user,
+                action="accounts.user_created",
+                obj=user,
+                changes=audit.diff(None, audit.snapshot(user)),
+            )
     return user
-
-

@@ -41,13 +41,17 @@ def profile(request: HttpRequest) -> HttpResponse:
     new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_secret = services.token_create(actor=request.user, user=request.user, name=form.cleaned_data["name"])
+            _token, new_secret = services.token_create(
+                actor=request.user, user=request.user, name=form.cleaned_data["name"]
+            )
         except ServiceError as exc:
             form.add_error("name", exc.message)
         else:
             form = TokenCreateForm()
     tokens = selectors.token_list(actor=request.user, user=request.user)
-    return render(request, "accounts/profile.html", {"form": form, "tokens": tokens, "new_secret": new_secret})
+    return render(
+        request, "accounts/profile.html", {"form": form, "tokens": tokens, "new_secret": new_secret}
+    )
 
 
 @login_required

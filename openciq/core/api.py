@@ -50,8 +50,14 @@ class Brief(Schema):
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut}
 
 
-def error_response(api: Any, request: HttpRequest, status: int, code: str, message: str,
-                   fields: dict[str, list[str]] | None = None) -> HttpResponse:
+def error_response(
+    api: Any,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+) -> HttpResponse:
     return api.create_response(
         request, {"code": code, "message": message, "fields": fields or {}}, status=status
     )
@@ -68,7 +74,11 @@ def install_error_handlers(api: Any) -> None:
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         fields: dict[str, list[str]] = {}
         for error in exc.errors:
-            loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "payload", "path", "filters")]
+            loc = [
+                str(p)
+                for p in error.get("loc", ())
+                if p not in ("body", "query", "payload", "path", "filters")
+            ]
             fields.setdefault(".".join(loc) or "__all__", []).append(str(error.get("msg", "")))
         return error_response(api, request, 400, "validation_failed", _("The request is not valid."), fields)
 
@@ -78,7 +88,9 @@ def install_error_handlers(api: Any) -> None:
 
     @api.exception_handler(PermissionDenied)
     def permission_error(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return error_response(api, request, 403, "permission_denied", _("You do not have permission to do this."))
+        return error_response(
+            api, request, 403, "permission_denied", _("You do not have permission to do this.")
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -128,7 +140,9 @@ def _decode_cursor(cursor: str) -> int:
     try:
         return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValidationFailed(_("The cursor is not valid."), fields={"cursor": [_("Not a valid cursor.")]}) from exc
+        raise ValidationFailed(
+            _("The cursor is not valid."), fields={"cursor": [_("Not a valid cursor.")]}
+        ) from exc
 
 
 def _page_url(request: HttpRequest, **params: Any) -> str:
@@ -138,7 +152,9 @@ def _page_url(request: HttpRequest, **params: Any) -> str:
     return request.build_absolute_uri(request.path + "?" + query.urlencode())
 
 
-def paginate(request: HttpRequest, queryset: Any, limit: int, offset: int, cursor: str | None) -> dict[str, Any]:
+def paginate(
+    request: HttpRequest, queryset: Any, limit: int, offset: int, cursor: str | None
+) -> dict[str, Any]:
     """Limit/offset with a total count, or (with ``cursor``) keyset pages by id without a count."""
     if cursor is not None:
         after = _decode_cursor(cursor)
@@ -175,8 +191,11 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
     out_schema, in_schema, patch_schema = ot.schema_out, ot.schema_in, ot.schema_patch
     filters_schema = filter_schema(ot)
     list_schema = create_model(
-        f"{out_schema.__name__}List", __base__=Schema,
-        count=(int | None, None), next=(str | None, None), previous=(str | None, None),
+        f"{out_schema.__name__}List",
+        __base__=Schema,
+        count=(int | None, None),
+        next=(str | None, None),
+        previous=(str | None, None),
         results=(list[out_schema], ...),  # type: ignore[valid-type]
     )
     order_values = tuple(ot.ordering) + tuple(f"-{o}" for o in ot.ordering)
@@ -207,8 +226,13 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
         response["ETag"] = services.etag_for(obj)
         return obj
 
-    @router.get(f"/{ot.path}/", response={200: list_schema, **ERRORS}, operation_id=f"{op}_list", url_name=f"{op}_list",
-                summary=f"List {verbose}")
+    @router.get(
+        f"/{ot.path}/",
+        response={200: list_schema, **ERRORS},
+        operation_id=f"{op}_list",
+        url_name=f"{op}_list",
+        summary=f"List {verbose}",
+    )
     def list_objects(
         request: HttpRequest,
         filters: Query[filters_schema],  # type: ignore[valid-type]
@@ -220,9 +244,13 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
         require(request, "view")
         unknown = sorted(set(request.GET) - allowed_params)
         if unknown:
-            raise ValidationFailed(_("Unknown query parameter."), fields={u: [_("Unknown parameter.")] for u in unknown})
-        filterset = ot.filterset(filters.model_dump(exclude_none=True), queryset=selectors.object_list(
-            actor=request.auth, object_type=ot))
+            raise ValidationFailed(
+                _("Unknown query parameter."), fields={u: [_("Unknown parameter.")] for u in unknown}
+            )
+        filterset = ot.filterset(
+            filters.model_dump(exclude_none=True),
+            queryset=selectors.object_list(actor=request.auth, object_type=ot),
+        )
         if not filterset.is_valid():
             raise ValidationFailed(_("The filters are not valid."), fields=dict(filterset.errors))
         queryset = filterset.qs
@@ -230,37 +258,62 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
             queryset = queryset.order_by(ordering, "pk")
         return paginate(request, queryset, limit, offset, cursor)
 
-    @router.get(f"/{ot.path}/{{int:pk}}/", response={200: out_schema, **ERRORS}, operation_id=f"{op}_retrieve", url_name=f"{op}_retrieve",
-                summary=f"Get one {verbose}")
+    @router.get(
+        f"/{ot.path}/{{int:pk}}/",
+        response={200: out_schema, **ERRORS},
+        operation_id=f"{op}_retrieve",
+        url_name=f"{op}_retrieve",
+        summary=f"Get one {verbose}",
+    )
     def retrieve(request: HttpRequest, response: HttpResponse, pk: int) -> Any:
         obj = get_object(request, pk)
         response["ETag"] = services.etag_for(obj)
         return obj
 
-    @router.post(f"/{ot.path}/", response={201: out_schema, **ERRORS}, operation_id=f"{op}_create", url_name=f"{op}_create",
-                 summary=f"Create a {verbose}")
+    @router.post(
+        f"/{ot.path}/",
+        response={201: out_schema, **ERRORS},
+        operation_id=f"{op}_create",
+        url_name=f"{op}_create",
+        summary=f"Create a {verbose}",
+    )
     def create(request: HttpRequest, response: HttpResponse, payload: in_schema) -> Any:  # type: ignore[valid-type]
         require(request, "add")
         obj = save(request, response, payload.model_dump())
         response["Location"] = reverse(f"api:{op}_retrieve", kwargs={"pk": obj.pk})
         return Status(201, obj)
 
-    @router.put(f"/{ot.path}/{{int:pk}}/", response={200: out_schema, **ERRORS}, operation_id=f"{op}_update", url_name=f"{op}_update",
-                summary=f"Replace a {verbose} (send If-Match with the ETag you read)")
+    @router.put(
+        f"/{ot.path}/{{int:pk}}/",
+        response={200: out_schema, **ERRORS},
+        operation_id=f"{op}_update",
+        url_name=f"{op}_update",
+        summary=f"Replace a {verbose} (send If-Match with the ETag you read)",
+    )
     def update(request: HttpRequest, response: HttpResponse, pk: int, payload: in_schema) -> Any:  # type: ignore[valid-type]
         obj = get_object(request, pk, "change")
         return save(request, response, payload.model_dump(), obj)
 
-    @router.patch(f"/{ot.path}/{{int:pk}}/", response={200: out_schema, **ERRORS},
-                  operation_id=f"{op}_partial_update", url_name=f"{op}_partial_update", summary=f"Change some fields of a {verbose}")
+    @router.patch(
+        f"/{ot.path}/{{int:pk}}/",
+        response={200: out_schema, **ERRORS},
+        operation_id=f"{op}_partial_update",
+        url_name=f"{op}_partial_update",
+        summary=f"Change some fields of a {verbose}",
+    )
     def partial_update(request: HttpRequest, response: HttpResponse, pk: int, payload: patch_schema) -> Any:  # type: ignore[valid-type]
         obj = get_object(request, pk, "change")
         data = model_to_dict(obj, fields=form_fields)
         data.update(payload.model_dump(exclude_unset=True))
         return save(request, response, data, obj)
 
-    @router.delete(f"/{ot.path}/{{int:pk}}/", response={204: None, **ERRORS}, operation_id=f"{op}_delete", url_name=f"{op}_delete",
-                   summary=f"Delete a {verbose}")
+    @router.delete(
+        f"/{ot.path}/{{int:pk}}/",
+        response={204: None, **ERRORS},
+        operation_id=f"{op}_delete",
+        url_name=f"{op}_delete",
+        summary=f"Delete a {verbose}",
+    )
     def delete(request: HttpRequest, pk: int) -> Any:
         obj = get_object(request, pk, "delete")
         services.object_delete(actor=request.auth, object_type=ot, pk=obj.pk)

@@ -22,7 +22,7 @@ def has_global_scope(actor: Any) -> bool:
     return bool(getattr(actor, "has_global_scope", getattr(actor, "is_superuser", False)))
 
 
-class OpenciqQuerySet(models.QuerySet):
+class OpenciqQuerySet(models.QuerySet[Any]):
     def restrict(self, actor: Any, action: str = "view") -> Self:
         """Objects ``actor`` may ``action`` (view/change/delete): permission first, then scope.
 
@@ -77,15 +77,15 @@ class LocalizedNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         lang = get_language() or settings.LANGUAGE_CODE
         if lang.startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh or self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ReferenceModel(LocalizedNameMixin, OpenciqModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -26,7 +27,7 @@ def object_get(*, actor: Any, object_type: ObjectType, pk: Any, action: str = "v
     """One object in ``actor``'s scope, or :class:`NotFoundError` (also for out-of-scope objects)."""
     try:
         return object_list(actor=actor, object_type=object_type, action=action).get(pk=pk)
-    except (object_type.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundError() from exc
 
 

@@ -176,7 +176,9 @@ def object_import(
     _require_perm(actor, object_type, "add")
     rows = list(rows)
     if not rows:
-        raise ValidationFailed(_("The file has no data rows."), fields={"file": [_("The file has no data rows.")]})
+        raise ValidationFailed(
+            _("The file has no data rows."), fields={"file": [_("The file has no data rows.")]}
+        )
     if len(rows) > max_rows:
         raise ValidationFailed(
             _("At most %(max)d rows can be imported at once.") % {"max": max_rows},
@@ -199,7 +201,9 @@ def object_import(
         form = form_class(data=dict(row), actor=actor)
         if not form.is_valid():
             for field, messages in _form_errors(form).items():
-                errors.setdefault(_("row %(n)d") % {"n": number}, []).extend(f"{field}: {m}" for m in messages)
+                errors.setdefault(_("row %(n)d") % {"n": number}, []).extend(
+                    f"{field}: {m}" for m in messages
+                )
             continue
         obj = form.save()
         _require_in_scope(actor, object_type, obj)

@@ -20,7 +20,9 @@ def read_rows(name: str, content: bytes) -> list[dict[str, str]]:
     """Rows of an uploaded CSV or XLSX file as dicts keyed by the header row."""
     fmt = name.rsplit(".", 1)[-1].lower()
     if fmt not in CONTENT_TYPES:
-        raise ValidationFailed(_("Only .csv and .xlsx files can be imported."), fields={"file": [_("Unsupported file type.")]})
+        raise ValidationFailed(
+            _("Only .csv and .xlsx files can be imported."), fields={"file": [_("Unsupported file type.")]}
+        )
     try:
         if fmt == "csv":
             text = content.decode("utf-8-sig")

@@ -37,7 +37,11 @@ def openapi_document() -> dict[str, Any]:
 def _path_patterns() -> list[tuple[re.Pattern[str], str]]:
     patterns = []
     for template in openapi_document()["paths"]:
-        regex = "^" + re.sub(r"\{[^}]+\}", r"[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+        regex = (
+            "^"
+            + re.sub(r"\{[^}]+\}", r"[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
+            + "$"
+        )
         patterns.append((re.compile(regex), template))
     return patterns
 
@@ -124,7 +128,11 @@ class ObjectTypeTestCase(TestCase):
             self.client.force_login(user)
         call = getattr(self.client, method.lower())
         if "json" in kwargs:
-            kwargs = {"data": json.dumps(kwargs.pop("json"), default=str), "content_type": "application/json", **kwargs}
+            kwargs = {
+                "data": json.dumps(kwargs.pop("json"), default=str),
+                "content_type": "application/json",
+                **kwargs,
+            }
         response = call(path, **kwargs)
         assert_matches_openapi(method, path, response)
         return response
@@ -161,7 +169,9 @@ class ObjectViewTests(ObjectTypeTestCase):
         self.client.force_login(self.user)
         before = self.audit_count()
         response = self.client.post(self.url("add"), self.create_data)
-        self.assertEqual(response.status_code, 302, getattr(response, "context", {}) and response.context["form"].errors)
+        self.assertEqual(
+            response.status_code, 302, getattr(response, "context", {}) and response.context["form"].errors
+        )
         self.assertEqual(self.audit_count(), before + 1)
         event = AuditEvent.objects.order_by("-id").first()
         self.assertEqual(event.action, f"{self.ot.app_label}.{self.ot.model_name}_created")
@@ -190,7 +200,9 @@ class ObjectViewTests(ObjectTypeTestCase):
         data[field] = value
         data["_etag"] = etag_for(self.obj)
         response = self.client.post(self.url("edit", pk=self.obj.pk), data)
-        self.assertEqual(response.status_code, 302, getattr(response, "context", None) and response.context["form"].errors)
+        self.assertEqual(
+            response.status_code, 302, getattr(response, "context", None) and response.context["form"].errors
+        )
         event = AuditEvent.objects.order_by("-id").first()
         self.assertEqual(event.action, f"{self.ot.app_label}.{self.ot.model_name}_updated")
         self.assertIn(field, {k.removesuffix("_id") for k in event.changes})
@@ -216,7 +228,8 @@ class ObjectViewTests(ObjectTypeTestCase):
         csv = self.client.get(self.url("list"), {"export": "csv"})
         self.assertEqual(csv["Content-Type"], "text/csv; charset=utf-8")
         header, row = self.ot.table(self.ot.model._default_manager.filter(pk=self.obj.pk)).as_values(
-            exclude_columns=("pk",))
+            exclude_columns=("pk",)
+        )
         lines = csv.content.decode("utf-8-sig").splitlines()
         self.assertEqual(lines[0], ",".join(str(h) for h in header))
         self.assertIn(",".join("" if v is None else str(v) for v in row), lines)
@@ -294,7 +307,9 @@ class ObjectAPITests(ObjectTypeTestCase):
 
     def test_create_with_unknown_field_is_rejected_naming_it(self) -> None:
         counts = (self.model_count(), self.audit_count())
-        response = self.api("post", self.api_url(), self.user, json={**self.create_payload(), "colour": "red"})
+        response = self.api(
+            "post", self.api_url(), self.user, json={**self.create_payload(), "colour": "red"}
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("colour", response.json()["fields"])
         self.assertEqual((self.model_count(), self.audit_count()), counts)
@@ -315,16 +330,22 @@ class ObjectAPITests(ObjectTypeTestCase):
 
     def test_patch_with_stale_if_match_is_412(self) -> None:
         field, value = self.update_field
-        response = self.api("patch", self.api_url(self.obj.pk), self.user, json={field: value},
-                            headers={"If-Match": '"stale"'})
+        response = self.api(
+            "patch",
+            self.api_url(self.obj.pk),
+            self.user,
+            json={field: value},
+            headers={"If-Match": '"stale"'},
+        )
         self.assertEqual(response.status_code, 412)
         self.assertEqual(response.json()["code"], "precondition_failed")
 
     def test_patch_with_current_if_match_changes_the_field(self) -> None:
         field, value = self.update_field
         etag = self.api("get", self.api_url(self.obj.pk), self.user)["ETag"]
-        response = self.api("patch", self.api_url(self.obj.pk), self.user, json={field: value},
-                            headers={"If-Match": etag})
+        response = self.api(
+            "patch", self.api_url(self.obj.pk), self.user, json={field: value}, headers={"If-Match": etag}
+        )
         self.assertEqual(response.status_code, 200, response.content)
         self.assertNotEqual(response["ETag"], etag)
         event = AuditEvent.objects.order_by("-id").first()

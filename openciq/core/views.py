@@ -69,7 +69,9 @@ class ObjectListView(ObjectTypeView):
         if export in tabular.CONTENT_TYPES:
             return self.export(rows, export)
         table = ot.table(rows)
-        per_page = _bounded_int(request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, 1, settings.OPENCIQ_MAX_PAGE_SIZE)
+        per_page = _bounded_int(
+            request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, 1, settings.OPENCIQ_MAX_PAGE_SIZE
+        )
         RequestConfig(request, paginate={"per_page": per_page}).configure(table)
         context = self.context(table=table, filterset=filterset, bulk_form=bulk_edit_form_class(ot)())
         template = "core/partials/object_list_results.html" if request.htmx else "core/object_list.html"
@@ -104,7 +106,9 @@ class ObjectDetailView(ObjectTypeView):
         ot = self.object_type
         extra = ot.detail_context(request, obj) if ot.detail_context else {}
         template = ot.detail_template or "core/object_detail.html"
-        return render(request, template, self.context(object=obj, fields=fields, etag=services.etag_for(obj), **extra))
+        return render(
+            request, template, self.context(object=obj, fields=fields, etag=services.etag_for(obj), **extra)
+        )
 
 
 def _display(obj: Any, field: Any) -> Any:
@@ -159,8 +163,11 @@ class ObjectEditView(ObjectTypeView):
 
     def show(self, form: Any, obj: Any) -> HttpResponse:
         etag = services.etag_for(obj) if obj is not None else ""
-        return render(request=self.request, template_name="core/object_edit.html",
-                      context=self.context(form=form, object=obj, etag=etag))
+        return render(
+            request=self.request,
+            template_name="core/object_edit.html",
+            context=self.context(form=form, object=obj, etag=etag),
+        )
 
 
 def _add_service_errors(form: Any, exc: ServiceError) -> None:
@@ -193,7 +200,9 @@ class BulkEditView(ObjectTypeView):
     def post(self, request: HttpRequest) -> HttpResponse:
         ot = self.object_type
         pks = request.POST.getlist("pk")
-        selected = selectors.object_list(actor=request.user, object_type=ot, action="change").filter(pk__in=pks)
+        selected = selectors.object_list(actor=request.user, object_type=ot, action="change").filter(
+            pk__in=pks
+        )
         form = bulk_edit_form_class(ot)(data=request.POST if "_apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             values = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -215,15 +224,20 @@ class BulkDeleteView(ObjectTypeView):
     def post(self, request: HttpRequest) -> HttpResponse:
         ot = self.object_type
         pks = request.POST.getlist("pk")
-        selected = selectors.object_list(actor=request.user, object_type=ot, action="delete").filter(pk__in=pks)
+        selected = selectors.object_list(actor=request.user, object_type=ot, action="delete").filter(
+            pk__in=pks
+        )
         if "_confirm" in request.POST:
             try:
                 count = services.object_bulk_delete(
                     actor=request.user, object_type=ot, pks=[o.pk for o in selected]
                 )
             except ServiceError as exc:
-                return render(request, "core/object_bulk_delete.html",
-                              self.context(selected=selected, error=exc.message))
+                return render(
+                    request,
+                    "core/object_bulk_delete.html",
+                    self.context(selected=selected, error=exc.message),
+                )
             messages.success(request, _("Deleted %(count)d objects.") % {"count": count})
             return redirect(ot.url_name("list"))
         return render(request, "core/object_bulk_delete.html", self.context(selected=selected))
@@ -243,7 +257,9 @@ class ObjectImportView(ObjectTypeView):
             try:
                 rows = tabular.read_rows(upload.name, upload.read())
                 count = services.object_import(
-                    actor=request.user, object_type=self.object_type, rows=rows,
+                    actor=request.user,
+                    object_type=self.object_type,
+                    rows=rows,
                     max_rows=settings.OPENCIQ_MAX_IMPORT_ROWS,
                 )
             except ServiceError as exc:

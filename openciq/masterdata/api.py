@@ -18,18 +18,26 @@ def build() -> Router:
     for object_type in registry.object_types_of("masterdata"):
         add_crud_routes(router, object_type)
 
-    @router.post("/enterprises/{int:pk}/reclassify", response={201: ClassChangeOut, **ERRORS},
-                 operation_id="masterdata_enterprise_reclassify", url_name="masterdata_enterprise_reclassify",
-                 summary="Change an enterprise's classification, with a reason")
+    @router.post(
+        "/enterprises/{int:pk}/reclassify",
+        response={201: ClassChangeOut, **ERRORS},
+        operation_id="masterdata_enterprise_reclassify",
+        url_name="masterdata_enterprise_reclassify",
+        summary="Change an enterprise's classification, with a reason",
+    )
     def reclassify(request: HttpRequest, pk: int, payload: ReclassifyIn) -> Any:
         change = services.enterprise_reclassify(
             actor=request.auth, enterprise_id=pk, to_class=payload.to_class, reason=payload.reason
         )
         return Status(201, change)
 
-    @router.get("/enterprises/{int:pk}/class-changes/", response={200: list[ClassChangeOut], **ERRORS},
-                operation_id="masterdata_enterprise_class_changes", url_name="masterdata_enterprise_class_changes",
-                summary="Classification history of an enterprise")
+    @router.get(
+        "/enterprises/{int:pk}/class-changes/",
+        response={200: list[ClassChangeOut], **ERRORS},
+        operation_id="masterdata_enterprise_class_changes",
+        url_name="masterdata_enterprise_class_changes",
+        summary="Classification history of an enterprise",
+    )
     def class_changes(request: HttpRequest, pk: int) -> Any:
         object_type = registry.object_type_for(Enterprise)
         try:

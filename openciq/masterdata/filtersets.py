@@ -84,7 +84,9 @@ class PremisesFilterSet(OpenciqFilterSet):
 class ProductFilterSet(OpenciqFilterSet):
     search_fields = ("hs_code", "name_zh", "name_en")
     risk_category = django_filters.ChoiceFilter(choices=RiskCategory.choices, label=_("risk category"))
-    hs_prefix = django_filters.CharFilter(field_name="hs_code", lookup_expr="startswith", label=_("HS code starts with"))
+    hs_prefix = django_filters.CharFilter(
+        field_name="hs_code", lookup_expr="startswith", label=_("HS code starts with")
+    )
 
     class Meta:
         model = Product

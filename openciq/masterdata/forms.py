@@ -40,8 +40,16 @@ class EnterpriseForm(OpenciqModelForm):
     class Meta:
         model = Enterprise
         fields = [
-            "uscc", "name_zh", "name_en", "kind", "org_unit", "address", "contact_name",
-            "contact_phone", "registered_on", "is_active",
+            "uscc",
+            "name_zh",
+            "name_en",
+            "kind",
+            "org_unit",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "registered_on",
+            "is_active",
         ]
         widgets = {"registered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
@@ -59,8 +67,17 @@ class PremisesForm(OpenciqModelForm):
     class Meta:
         model = Premises
         fields = [
-            "registration_number", "name_zh", "name_en", "kind", "enterprise", "org_unit", "gln",
-            "latitude", "longitude", "address", "is_active",
+            "registration_number",
+            "name_zh",
+            "name_en",
+            "kind",
+            "enterprise",
+            "org_unit",
+            "gln",
+            "latitude",
+            "longitude",
+            "address",
+            "is_active",
         ]
 
     def clean_gln(self) -> str | None:

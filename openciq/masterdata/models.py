@@ -56,7 +56,9 @@ class Port(ReferenceModel):
 class MonitoringPoint(ReferenceModel):
     """A monitored place at a port: a passenger channel, a cargo gate, a berth, a yard."""
 
-    port = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="monitoring_points", verbose_name=_("port"))
+    port = models.ForeignKey(
+        Port, on_delete=models.PROTECT, related_name="monitoring_points", verbose_name=_("port")
+    )
     kind = models.CharField(_("kind"), max_length=24, choices=MonitoringPointKind.choices)
 
     class Meta:
@@ -75,11 +77,17 @@ class Enterprise(LocalizedNameMixin, OpenciqModel):
     ``classification`` changes only through ``enterprise_reclassify``, which keeps its history.
     """
 
-    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+    )
     kind = models.CharField(_("kind"), max_length=24, choices=EnterpriseKind.choices)
     classification = models.CharField(
-        _("classification"), max_length=1, choices=EnterpriseClass.choices, default=EnterpriseClass.B,
-        editable=False, db_index=True,
+        _("classification"),
+        max_length=1,
+        choices=EnterpriseClass.choices,
+        default=EnterpriseClass.B,
+        editable=False,
+        db_index=True,
     )
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("supervising branch")
@@ -128,7 +136,9 @@ class EnterpriseMembership(OpenciqModel):
     """A user who acts for an enterprise (an enterprise user sees only its enterprises)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enterprise_memberships",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enterprise_memberships",
         verbose_name=_("user"),
     )
     enterprise = models.ForeignKey(
@@ -162,15 +172,28 @@ class Premises(LocalizedNameMixin, OpenciqModel):
         OrgUnit, on_delete=models.PROTECT, related_name="premises", verbose_name=_("supervising branch")
     )
     gln = models.CharField(
-        _("GLN"), max_length=13, unique=True, null=True, blank=True, validators=[validate_gln],
+        _("GLN"),
+        max_length=13,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_gln],
         help_text=_("GS1 Global Location Number, 13 digits (optional)."),
     )
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     address = models.CharField(_("address"), max_length=300, blank=True)

@@ -31,7 +31,13 @@ from openciq.masterdata.models import Country, Enterprise, MonitoringPoint, Port
 
 SCALES = {
     "demo": {"ports": 12, "points_per_port": 3, "enterprises": 80, "pig_farms": 6, "other_premises": 60},
-    "bureau": {"ports": 97, "points_per_port": 5, "enterprises": 5719, "pig_farms": 93, "other_premises": 4200},
+    "bureau": {
+        "ports": 97,
+        "points_per_port": 5,
+        "enterprises": 5719,
+        "pig_farms": 93,
+        "other_premises": 4200,
+    },
 }
 
 # 6-digit HS subheadings the bureau sees most, with Chinese and English names and a risk category.
@@ -86,15 +92,60 @@ HS_CATALOGUE = [
 ]
 
 PROVINCE_DIVISIONS = ["440100", "440300", "440400", "440500", "440600", "441900", "442000", "440700"]
-COMPANY_WORDS = ["华", "粤", "南", "丰", "盛", "信", "达", "源", "海", "隆", "宏", "新", "嘉", "和", "泰", "利", "兴", "安"]
-COMPANY_TRADES = [
-    ("食品", "Food"), ("农产品", "Agricultural Products"), ("电子", "Electronics"), ("服装", "Garments"),
-    ("进出口", "Import & Export"), ("包装", "Packaging"), ("水产", "Aquatic Products"), ("玩具", "Toys"),
-    ("家具", "Furniture"), ("养殖", "Livestock Farming"), ("蔬菜", "Vegetables"), ("化工", "Chemicals"),
+COMPANY_WORDS = [
+    "华",
+    "粤",
+    "南",
+    "丰",
+    "盛",
+    "信",
+    "达",
+    "源",
+    "海",
+    "隆",
+    "宏",
+    "新",
+    "嘉",
+    "和",
+    "泰",
+    "利",
+    "兴",
+    "安",
 ]
-PINYIN = {"华": "Hua", "粤": "Yue", "南": "Nan", "丰": "Feng", "盛": "Sheng", "信": "Xin", "达": "Da", "源": "Yuan",
-          "海": "Hai", "隆": "Long", "宏": "Hong", "新": "Xin", "嘉": "Jia", "和": "He", "泰": "Tai", "利": "Li",
-          "兴": "Xing", "安": "An"}
+COMPANY_TRADES = [
+    ("食品", "Food"),
+    ("农产品", "Agricultural Products"),
+    ("电子", "Electronics"),
+    ("服装", "Garments"),
+    ("进出口", "Import & Export"),
+    ("包装", "Packaging"),
+    ("水产", "Aquatic Products"),
+    ("玩具", "Toys"),
+    ("家具", "Furniture"),
+    ("养殖", "Livestock Farming"),
+    ("蔬菜", "Vegetables"),
+    ("化工", "Chemicals"),
+]
+PINYIN = {
+    "华": "Hua",
+    "粤": "Yue",
+    "南": "Nan",
+    "丰": "Feng",
+    "盛": "Sheng",
+    "信": "Xin",
+    "达": "Da",
+    "源": "Yuan",
+    "海": "Hai",
+    "隆": "Long",
+    "宏": "Hong",
+    "新": "Xin",
+    "嘉": "Jia",
+    "和": "He",
+    "泰": "Tai",
+    "利": "Li",
+    "兴": "Xing",
+    "安": "An",
+}
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -112,7 +163,9 @@ def seed_countries() -> int:
     zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
     existing = set(Country.objects.values_list("code", flat=True))
     rows = [
-        Country(code=c.alpha_2, alpha3=c.alpha_3, numeric=c.numeric, name_en=c.name, name_zh=zh.gettext(c.name))
+        Country(
+            code=c.alpha_2, alpha3=c.alpha_3, numeric=c.numeric, name_en=c.name, name_zh=zh.gettext(c.name)
+        )
         for c in pycountry.countries
         if c.alpha_2 not in existing
     ]
@@ -129,8 +182,14 @@ def seed_products(rng: random.Random, scale: str) -> int:
             if hs in existing:
                 continue
             suffix = "" if index == 0 else f"（{index}）"
-            rows.append(Product(hs_code=hs, name_zh=zh + suffix, name_en=en + ("" if index == 0 else f" ({index})"),
-                                risk_category=RiskCategory(risk)))
+            rows.append(
+                Product(
+                    hs_code=hs,
+                    name_zh=zh + suffix,
+                    name_en=en + ("" if index == 0 else f" ({index})"),
+                    risk_category=RiskCategory(risk),
+                )
+            )
     Product.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
@@ -147,9 +206,15 @@ def seed_ports(rng: random.Random, size: dict[str, int]) -> tuple[int, int]:
             continue
         kind = rng.choice(kinds)
         label_zh = {"sea": "港", "land": "口岸", "air": "机场"}[kind]
-        ports.append(Port(code=code, kind=kind, org_unit=branch,
-                          name_zh=f"{branch.name_zh[:-7]}{n // len(branches) + 1}号{label_zh}",
-                          name_en=f"{branch.name_en.split(' Inspection')[0]} {kind} port {n // len(branches) + 1}"))
+        ports.append(
+            Port(
+                code=code,
+                kind=kind,
+                org_unit=branch,
+                name_zh=f"{branch.name_zh[:-7]}{n // len(branches) + 1}号{label_zh}",
+                name_en=f"{branch.name_en.split(' Inspection')[0]} {kind} port {n // len(branches) + 1}",
+            )
+        )
     Port.objects.bulk_create(ports, batch_size=500)
     point_kinds = list(MonitoringPointKind)
     existing_points = set(MonitoringPoint.objects.values_list("code", flat=True))
@@ -160,8 +225,15 @@ def seed_ports(rng: random.Random, size: dict[str, int]) -> tuple[int, int]:
             if code in existing_points:
                 continue
             kind = point_kinds[(i - 1) % len(point_kinds)]
-            points.append(MonitoringPoint(code=code, port=port, kind=kind,
-                                          name_zh=f"{port.name_zh}{i}号监控点", name_en=f"{port.name_en} point {i}"))
+            points.append(
+                MonitoringPoint(
+                    code=code,
+                    port=port,
+                    kind=kind,
+                    name_zh=f"{port.name_zh}{i}号监控点",
+                    name_en=f"{port.name_en} point {i}",
+                )
+            )
     MonitoringPoint.objects.bulk_create(points, batch_size=1000)
     return len(ports), len(points)
 
@@ -172,9 +244,20 @@ def seed_enterprises(rng: random.Random, size: dict[str, int]) -> int:
     if have >= size["enterprises"]:
         return 0
     existing = set(Enterprise.objects.values_list("uscc", flat=True))
-    kinds = ([EnterpriseKind.EXPORTER] * 10 + [EnterpriseKind.IMPORTER] * 2 + [EnterpriseKind.FARM] * 2
-             + [EnterpriseKind.PACKING_HOUSE] + [EnterpriseKind.FOOD_PACKAGING_MAKER] + [EnterpriseKind.AGENT])
-    classes = [EnterpriseClass.A] * 15 + [EnterpriseClass.B] * 70 + [EnterpriseClass.C] * 12 + [EnterpriseClass.D] * 3
+    kinds = (
+        [EnterpriseKind.EXPORTER] * 10
+        + [EnterpriseKind.IMPORTER] * 2
+        + [EnterpriseKind.FARM] * 2
+        + [EnterpriseKind.PACKING_HOUSE]
+        + [EnterpriseKind.FOOD_PACKAGING_MAKER]
+        + [EnterpriseKind.AGENT]
+    )
+    classes = (
+        [EnterpriseClass.A] * 15
+        + [EnterpriseClass.B] * 70
+        + [EnterpriseClass.C] * 12
+        + [EnterpriseClass.D] * 3
+    )
     rows = []
     while have + len(rows) < size["enterprises"]:
         code = make_uscc(rng)
@@ -186,13 +269,19 @@ def seed_enterprises(rng: random.Random, size: dict[str, int]) -> int:
         branch = rng.choice(branches)
         city_zh = branch.name_zh[:-7]
         city_en = branch.name_en.split(" Inspection")[0]
-        rows.append(Enterprise(
-            uscc=code, kind=rng.choice(kinds), classification=rng.choice(classes), org_unit=branch,
-            name_zh=f"{city_zh}市{w1}{w2}{trade_zh}有限公司",
-            name_en=f"{city_en} {PINYIN[w1]}{PINYIN[w2].lower()} {trade_en} Co., Ltd.",
-            address=f"{city_zh}市{rng.randint(1, 999)}号", contact_name=rng.choice("陈李黄张王林刘吴") + "先生",
-            contact_phone=f"0{rng.randint(200, 768)}-{rng.randint(1000000, 89999999)}",
-        ))
+        rows.append(
+            Enterprise(
+                uscc=code,
+                kind=rng.choice(kinds),
+                classification=rng.choice(classes),
+                org_unit=branch,
+                name_zh=f"{city_zh}市{w1}{w2}{trade_zh}有限公司",
+                name_en=f"{city_en} {PINYIN[w1]}{PINYIN[w2].lower()} {trade_en} Co., Ltd.",
+                address=f"{city_zh}市{rng.randint(1, 999)}号",
+                contact_name=rng.choice("陈李黄张王林刘吴") + "先生",
+                contact_phone=f"0{rng.randint(200, 768)}-{rng.randint(1000000, 89999999)}",
+            )
+        )
     Enterprise.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
@@ -202,21 +291,36 @@ def seed_premises(rng: random.Random, size: dict[str, int]) -> int:
         return 0
     enterprises = list(Enterprise.objects.order_by("uscc").only("pk", "org_unit_id", "kind", "name_zh"))
     farms = [e for e in enterprises if e.kind == EnterpriseKind.FARM] or enterprises
-    other_kinds = [PremisesKind.PLANTING_BASE] * 3 + [PremisesKind.PACKING_HOUSE] * 2 + [PremisesKind.FACTORY] * 5 + [
-        PremisesKind.COLD_STORE]
+    other_kinds = (
+        [PremisesKind.PLANTING_BASE] * 3
+        + [PremisesKind.PACKING_HOUSE] * 2
+        + [PremisesKind.FACTORY] * 5
+        + [PremisesKind.COLD_STORE]
+    )
     rows = []
     plan = [(PremisesKind.FARM, rng.choice(farms)) for _ in range(size["pig_farms"])]
     plan += [(rng.choice(other_kinds), rng.choice(enterprises)) for _ in range(size["other_premises"])]
     for n, (kind, owner) in enumerate(plan, start=1):
-        label = {"farm": "养殖场", "planting_base": "种植基地", "packing_house": "包装厂", "factory": "工厂",
-                 "cold_store": "冷库"}[kind]
-        rows.append(Premises(
-            registration_number=f"{4400}{kind[:2].upper()}{n:06d}", kind=kind, enterprise_id=owner.pk,
-            org_unit_id=owner.org_unit_id, name_zh=f"{owner.name_zh[:-4]}{label}{n}",
-            name_en=f"{kind.replace('_', ' ').title()} {n}",
-            gln=make_gln(rng, n) if rng.random() < 0.6 else None,
-            latitude=round(rng.uniform(21.5, 25.3), 6), longitude=round(rng.uniform(109.7, 117.2), 6),
-        ))
+        label = {
+            "farm": "养殖场",
+            "planting_base": "种植基地",
+            "packing_house": "包装厂",
+            "factory": "工厂",
+            "cold_store": "冷库",
+        }[kind]
+        rows.append(
+            Premises(
+                registration_number=f"{4400}{kind[:2].upper()}{n:06d}",
+                kind=kind,
+                enterprise_id=owner.pk,
+                org_unit_id=owner.org_unit_id,
+                name_zh=f"{owner.name_zh[:-4]}{label}{n}",
+                name_en=f"{kind.replace('_', ' ').title()} {n}",
+                gln=make_gln(rng, n) if rng.random() < 0.6 else None,
+                latitude=round(rng.uniform(21.5, 25.3), 6),
+                longitude=round(rng.uniform(109.7, 117.2), 6),
+            )
+        )
     Premises.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 

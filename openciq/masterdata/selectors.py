@@ -17,8 +17,10 @@ def enterprise_class_history(*, actor: Any, enterprise: Enterprise) -> QuerySet[
 def enterprise_class_counts(*, actor: Any) -> dict[str, int]:
     """How many visible enterprises are in each class (dashboard)."""
     rows = (
-        Enterprise.objects.restrict(actor, "view").values("classification")
-        .annotate(n=Count("id")).order_by("classification")
+        Enterprise.objects.restrict(actor, "view")
+        .values("classification")
+        .annotate(n=Count("id"))
+        .order_by("classification")
     )
     return {row["classification"]: row["n"] for row in rows}
 

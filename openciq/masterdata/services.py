@@ -13,7 +13,9 @@ from openciq.masterdata.models import Enterprise, EnterpriseClassChange
 
 
 @audit.audited
-def enterprise_reclassify(*, actor: Any, enterprise_id: int, to_class: str, reason: str) -> EnterpriseClassChange:
+def enterprise_reclassify(
+    *, actor: Any, enterprise_id: int, to_class: str, reason: str
+) -> EnterpriseClassChange:
     """Change an enterprise's classification (A/B/C/D) and keep the change with its reason.
 
     Permission ``masterdata.reclassify_enterprise`` and the enterprise in scope.
@@ -38,14 +40,22 @@ def enterprise_reclassify(*, actor: Any, enterprise_id: int, to_class: str, reas
     if errors:
         raise ValidationFailed(_("The classification was not changed."), fields=errors)
     change = EnterpriseClassChange.objects.create(
-        enterprise=enterprise, from_class=enterprise.classification, to_class=to_class,
-        reason=reason, changed_by=actor,
+        enterprise=enterprise,
+        from_class=enterprise.classification,
+        to_class=to_class,
+        reason=reason,
+        changed_by=actor,
     )
     before = audit.snapshot(enterprise)
     enterprise.classification = to_class
     enterprise.save(update_fields=["classification", "updated_at"])
     audit.record(
-        actor=actor, action="masterdata.enterprise_reclassified", obj=enterprise,
-        changes={**audit.diff(before, audit.snapshot(enterprise)), "reason": {"before": None, "after": reason}},
+        actor=actor,
+        action="masterdata.enterprise_reclassified",
+        obj=enterprise,
+        changes={
+            **audit.diff(before, audit.snapshot(enterprise)),
+            "reason": {"before": None, "after": reason},
+        },
     )
     return change

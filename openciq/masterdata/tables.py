@@ -32,7 +32,9 @@ class CountryTable(OpenciqTable):
 class PortTable(OpenciqTable):
     code = tables.Column(linkify=_link("port"))
     name = tables.Column(**NAME)
-    org_unit = tables.Column(accessor="org_unit__name", order_by=("org_unit__code",), verbose_name=_("branch bureau"))
+    org_unit = tables.Column(
+        accessor="org_unit__name", order_by=("org_unit__code",), verbose_name=_("branch bureau")
+    )
 
     class Meta(OpenciqTable.Meta):
         model = Port
@@ -52,7 +54,9 @@ class MonitoringPointTable(OpenciqTable):
 class EnterpriseTable(OpenciqTable):
     uscc = tables.Column(linkify=_link("enterprise"))
     name = tables.Column(**NAME)
-    org_unit = tables.Column(accessor="org_unit__name", order_by=("org_unit__code",), verbose_name=_("supervising branch"))
+    org_unit = tables.Column(
+        accessor="org_unit__name", order_by=("org_unit__code",), verbose_name=_("supervising branch")
+    )
 
     class Meta(OpenciqTable.Meta):
         model = Enterprise
@@ -62,7 +66,9 @@ class EnterpriseTable(OpenciqTable):
 class EnterpriseMembershipTable(OpenciqTable):
     id = tables.Column(linkify=_link("enterprisemembership"), verbose_name="#")
     user = tables.Column(accessor="user__username", verbose_name=_("user"))
-    enterprise = tables.Column(accessor="enterprise__name", order_by=("enterprise__uscc",), verbose_name=_("enterprise"))
+    enterprise = tables.Column(
+        accessor="enterprise__name", order_by=("enterprise__uscc",), verbose_name=_("enterprise")
+    )
 
     class Meta(OpenciqTable.Meta):
         model = EnterpriseMembership
@@ -72,7 +78,9 @@ class EnterpriseMembershipTable(OpenciqTable):
 class PremisesTable(OpenciqTable):
     registration_number = tables.Column(linkify=_link("premises"))
     name = tables.Column(**NAME)
-    enterprise = tables.Column(accessor="enterprise__name", order_by=("enterprise__uscc",), verbose_name=_("owning enterprise"))
+    enterprise = tables.Column(
+        accessor="enterprise__name", order_by=("enterprise__uscc",), verbose_name=_("owning enterprise")
+    )
 
     class Meta(OpenciqTable.Meta):
         model = Premises

@@ -7,7 +7,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from stdnum import ean
 from stdnum.cn import uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 
 def validate_uscc(value: str) -> None:
@@ -17,7 +18,9 @@ def validate_uscc(value: str) -> None:
     except InvalidLength as exc:
         raise ValidationError(_("A unified social credit code has 18 characters."), code="length") from exc
     except InvalidChecksum as exc:
-        raise ValidationError(_("The check character of this unified social credit code is wrong."), code="checksum") from exc
+        raise ValidationError(
+            _("The check character of this unified social credit code is wrong."), code="checksum"
+        ) from exc
     except (InvalidFormat, InvalidComponent, StdnumError) as exc:
         raise ValidationError(_("This is not a valid unified social credit code."), code="invalid") from exc
 

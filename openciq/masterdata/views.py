@@ -36,7 +36,9 @@ def enterprise_reclassify(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReclassifyForm(data=request.POST or None, initial={"to_class": enterprise.classification})
     if request.method == "POST" and form.is_valid():
         try:
-            services.enterprise_reclassify(actor=request.user, enterprise_id=enterprise.pk, **form.cleaned_data)
+            services.enterprise_reclassify(
+                actor=request.user, enterprise_id=enterprise.pk, **form.cleaned_data
+            )
         except ServiceError as exc:
             for field, errors in exc.fields.items():
                 for error in errors:
@@ -44,5 +46,8 @@ def enterprise_reclassify(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The classification was changed."))
             return redirect("masterdata:enterprise_detail", pk=enterprise.pk)
-    return render(request, "masterdata/enterprise_reclassify.html",
-                  {"object": enterprise, "form": form, "active_section": "masterdata"})
+    return render(
+        request,
+        "masterdata/enterprise_reclassify.html",
+        {"object": enterprise, "form": form, "active_section": "masterdata"},
+    )

@@ -17,12 +17,9 @@ POSTGRESQL = [
        BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER core_auditevent_append_only BEFORE UPDATE OR DELETE ON core_auditevent
        FOR EACH ROW EXECUTE FUNCTION core_auditevent_refuse()""",
-    """CREATE TRIGGER core_auditevent_no_truncate BEFORE TRUNCATE ON core_auditevent
-       FOR EACH STATEMENT EXECUTE FUNCTION core_auditevent_refuse()""",
 ]
 POSTGRESQL_REVERSE = [
     "DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent",
-    "DROP TRIGGER IF EXISTS core_auditevent_no_truncate ON core_auditevent",
     "DROP FUNCTION IF EXISTS core_auditevent_refuse()",
 ]
 

@@ -11,8 +11,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("OPENCIQ_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("OPENCIQ_PORT", "8000")))
-        parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("OPENCIQ_WORKERS", min(4, multiprocessing.cpu_count() * 2))))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("OPENCIQ_WORKERS", min(4, multiprocessing.cpu_count() * 2))),
+        )
 
     def handle(self, *args, host, port, workers, **options):
         from gunicorn.app.base import BaseApplication

@@ -15,8 +15,10 @@ class Command(BaseCommand):
 
         checked, broken = verify_chain()
         if broken is not None:
-            self.stderr.write(f"audit chain BROKEN at event #{broken.event_id}: {broken.reason} "
-                              f"({checked} events before it are intact)")
+            self.stderr.write(
+                f"audit chain BROKEN at event #{broken.event_id}: {broken.reason} "
+                f"({checked} events before it are intact)"
+            )
             sys.exit(1)
         head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
         head_text = f"head #{head[0]} {head[1]}" if head else "empty log"

@@ -10,7 +10,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, no_serve, port, **options):
-        from openciq.accounts.demo import ensure_demo_users
+        from openciq.ops.demo import ensure_demo_users
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed", scale="demo", verbosity=0)

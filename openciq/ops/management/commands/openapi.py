@@ -29,8 +29,9 @@ class Command(BaseCommand):
             if committed != document:
                 import difflib
 
-                diff = difflib.unified_diff(committed.splitlines(), document.splitlines(),
-                                            str(output), "code", lineterm="", n=2)
+                diff = difflib.unified_diff(
+                    committed.splitlines(), document.splitlines(), str(output), "code", lineterm="", n=2
+                )
                 self.stderr.write("\n".join(list(diff)[:200]))
                 self.stderr.write(f"\n{output} is out of date: run `openciq openapi` and commit it.")
                 sys.exit(1)

@@ -32,8 +32,14 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
     for username, role, unit_code, display in DEMO_USERS:
         if not User.objects.filter(username=username).exists():
             unit = OrgUnit.objects.get(code=unit_code) if unit_code else None
-            user_create(actor=actor, username=username, password=demo_password(username),
-                        display_name=display, org_unit=unit, roles=[role])
+            user_create(
+                actor=actor,
+                username=username,
+                password=demo_password(username),
+                display_name=display,
+                org_unit=unit,
+                roles=[role],
+            )
         printed.append((username, demo_password(username), str(role.label)))
     _ensure_enterprise_membership(actor)
     return printed
@@ -50,4 +56,6 @@ def _ensure_enterprise_membership(actor: User) -> None:
     if enterprise is None:
         return
     membership = EnterpriseMembership.objects.create(user=user, enterprise=enterprise)
-    audit.record_change(actor=actor, action="masterdata.enterprisemembership_created", obj=membership, before=None)
+    audit.record_change(
+        actor=actor, action="masterdata.enterprisemembership_created", obj=membership, before=None
+    )

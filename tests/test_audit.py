@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 
 import pytest
@@ -14,6 +13,7 @@ from openciq.core import audit
 from openciq.core.models import AuditEvent
 from openciq.masterdata.models import Product
 from tests import factories as f
+from tests.conftest import drop_audit_guard
 from tests.personas import org_tree
 
 pytestmark = pytest.mark.django_db
@@ -35,23 +35,10 @@ def _verify() -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-GUARD = importlib.import_module("openciq.core.migrations.0002_audit_append_only")
-
-
 @pytest.fixture
-def intruder():
-    """Drops the append-only triggers, as an intruder with database rights would; restores them after."""
-
-    def run(statements: dict[str, list[str]]) -> None:
-        with connection.cursor() as cursor:
-            for statement in statements[connection.vendor]:
-                cursor.execute(statement)
-
-    run({"sqlite": GUARD.SQLITE_REVERSE, "postgresql": GUARD.POSTGRESQL_REVERSE})
-    yield
-    # Empty the log while unguarded, so the test database can be flushed after the guard returns.
-    run({"sqlite": ["DELETE FROM core_auditevent"], "postgresql": ["DELETE FROM core_auditevent"]})
-    run({"sqlite": GUARD.SQLITE, "postgresql": GUARD.POSTGRESQL})
+def intruder(clean_audit_log: None) -> None:
+    """Drops the append-only triggers, as an intruder with database rights would."""
+    drop_audit_guard()
 
 
 def test_verify_passes_on_an_untouched_chain() -> None:
@@ -112,8 +99,9 @@ def test_record_change_stores_only_changed_fields_with_actor_and_request_id() ->
         with audit.scope(), transaction.atomic():
             product.name_zh = "新名"
             product.save()
-            event = audit.record_change(actor=system_actor(), action="masterdata.product_updated",
-                                        obj=product, before=before)
+            event = audit.record_change(
+                actor=system_actor(), action="masterdata.product_updated", obj=product, before=before
+            )
     finally:
         audit.request_id_var.reset(token)
     assert event.changes == {"name_zh": {"before": "旧名", "after": "新名"}}

@@ -35,8 +35,9 @@ def test_gln_needs_13_digits_and_a_valid_check_digit() -> None:
 def test_reclassify_keeps_history_and_audits_the_reason() -> None:
     inspector = personas.inspector_gz()
     enterprise = f.EnterpriseFactory(classification="B")
-    change = enterprise_reclassify(actor=inspector, enterprise_id=enterprise.pk, to_class="D",
-                                   reason="两次检出农残超标")
+    change = enterprise_reclassify(
+        actor=inspector, enterprise_id=enterprise.pk, to_class="D", reason="两次检出农残超标"
+    )
     enterprise.refresh_from_db()
     assert (enterprise.classification, change.from_class, change.to_class) == ("D", "B", "D")
     event = AuditEvent.objects.order_by("-id").first()
@@ -62,7 +63,9 @@ def test_reclassify_out_of_scope_is_not_found_and_without_permission_refused() -
     with pytest.raises(NotFoundError):
         enterprise_reclassify(actor=inspector, enterprise_id=other_branch.pk, to_class="A", reason="x")
     with pytest.raises(PermissionDeniedError):
-        enterprise_reclassify(actor=personas.lab_analyst(), enterprise_id=other_branch.pk, to_class="A", reason="x")
+        enterprise_reclassify(
+            actor=personas.lab_analyst(), enterprise_id=other_branch.pk, to_class="A", reason="x"
+        )
 
 
 def test_enterprise_user_sees_only_own_enterprise() -> None:
@@ -97,7 +100,9 @@ def test_import_of_good_rows_creates_them_with_one_event_each() -> None:
     client = Client()
     client.force_login(admin)
     rows = [f.EnterpriseFactory.build() for _ in range(3)]
-    body = "uscc,name_zh,kind,org_unit\n" + "".join(f"{r.uscc},企业{i},exporter,SZ\n" for i, r in enumerate(rows))
+    body = "uscc,name_zh,kind,org_unit\n" + "".join(
+        f"{r.uscc},企业{i},exporter,SZ\n" for i, r in enumerate(rows)
+    )
     events = AuditEvent.objects.count()
     upload = SimpleUploadedFile("enterprises.csv", body.encode(), content_type="text/csv")
     response = client.post("/masterdata/enterprises/import/", {"file": upload})

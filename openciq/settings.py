@@ -227,3 +227,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("OPENCIQ_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Submitting the authority's domain to browsers' HSTS preload list is the operator's decision
+# (it cannot be undone quickly), so preload is not forced and its deploy-check warning is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]

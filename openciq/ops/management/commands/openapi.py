@@ -9,9 +9,13 @@ DEFAULT = settings.PROJECT_DIR / "docs" / "openapi.json"
 
 
 def current_document() -> str:
+    from django.utils import translation
+
     from openciq.api import api
 
-    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    # The document is written in English whatever the environment's language, so it is stable.
+    with translation.override("en"):
+        schema = api.get_openapi_schema(path_prefix="/api/v1")
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -115,7 +115,7 @@ TEMPLATES = [
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'openciq.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'openciq.sqlite3'}",
         conn_max_age=int(os.environ.get("OPENCIQ_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

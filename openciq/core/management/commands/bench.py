@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", nargs="?")
-        parser.add_argument("args", nargs="*")
+        parser.add_argument("bench_args", nargs="...", help="passed to the benchmark")
 
     def handle(self, *args, name=None, **options):
         folder = settings.PROJECT_DIR / "benchmarks"
@@ -20,6 +20,6 @@ class Command(BaseCommand):
             return
         if name not in available:
             raise CommandError(f"no benchmark {name!r}; available: {', '.join(available)}")
-        sys.argv = [str(folder / f"{name}.py"), *options["args"]]
+        sys.argv = [str(folder / f"{name}.py"), *options["bench_args"]]
         sys.path.insert(0, str(folder))
         runpy.run_path(str(folder / f"{name}.py"), run_name="__main__")

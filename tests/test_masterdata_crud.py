@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from openciq.accounts.models import OrgUnit
+from openciq.masterdata.seed import make_uscc
 from tests import factories as f
 from tests.crud import CrudTests
 
@@ -22,17 +24,12 @@ class EnterpriseCrudTests(CrudTests):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.create_data = {
-            "uscc": "91440300MA5EXAMPL6"[:17] + "",
+            "uscc": make_uscc(random.Random(99)),
             "name_zh": "新企业有限公司",
             "kind": "exporter",
             "org_unit": gz(),
             "is_active": "on",
         }
-        import random
-
-        from openciq.masterdata.seed import make_uscc
-
-        cls.create_data["uscc"] = make_uscc(random.Random(99))
 
     def create_payload(self) -> dict[str, Any]:
         return {**self.create_data, "is_active": True}

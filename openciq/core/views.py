@@ -106,9 +106,7 @@ class ObjectDetailView(ObjectTypeView):
         ot = self.object_type
         extra = ot.detail_context(request, obj) if ot.detail_context else {}
         template = ot.detail_template or "core/object_detail.html"
-        return render(
-            request, template, self.context(object=obj, fields=fields, etag=services.etag_for(obj), **extra)
-        )
+        return render(request, template, self.context(object=obj, fields=fields, **extra))
 
 
 def _display(obj: Any, field: Any) -> Any:

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "openciq.core",
     "openciq.accounts",
     "openciq.masterdata",
+    "openciq.declarations",
+    "openciq.alerts",
     "openciq.ops",
 ]
 

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("openciq.ops.urls")),
     path("accounts/", include("openciq.accounts.urls")),
     path("masterdata/", include("openciq.masterdata.urls")),
+    path("declarations/", include("openciq.declarations.urls")),
+    path("alerts/", include("openciq.alerts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,5 @@
+"""What declarations puts in the registry (called from ``AppConfig.ready``)."""
+
+
+def register() -> None:
+    pass

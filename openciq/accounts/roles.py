@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 
 from openciq.accounts.choices import Role
+from openciq.core.registry import registry
 
 CRUD = ("view", "add", "change", "delete")
 MASTERDATA = (
@@ -86,6 +87,14 @@ def sync_roles(**kwargs: Any) -> None:
         f"{app}.{codename}": pk
         for pk, app, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
     }
-    for role, names in ROLE_PERMISSIONS.items():
+    for role, names in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=str(role))
         group.permissions.set([by_name[n] for n in names if n in by_name])
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """This table plus what subsystems registered (``registry.register_role_permissions``)."""
+    merged = {str(role): list(names) for role, names in ROLE_PERMISSIONS.items()}
+    for role, names in registry.role_permissions.items():
+        merged.setdefault(role, []).extend(names)
+    return merged

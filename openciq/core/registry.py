@@ -106,6 +106,7 @@ class Registry:
         self.widgets: dict[str, Widget] = {}
         self.seeders: dict[str, Seeder] = {}
         self.api_routers: list[tuple[str, Any]] = []
+        self.role_permissions: dict[str, list[str]] = {}
 
     def register_section(self, section: Section) -> None:
         self.sections[section.key] = section
@@ -128,6 +129,11 @@ class Registry:
 
     def register_api_router(self, prefix: str, router: Any) -> None:
         self.api_routers.append((prefix, router))
+
+    def register_role_permissions(self, grants: dict[str, list[str]]) -> None:
+        """Add a subsystem's permissions to roles (role value -> ``app.codename`` list)."""
+        for role, perms in grants.items():
+            self.role_permissions.setdefault(str(role), []).extend(perms)
 
     def object_type_for(self, model: type[models.Model]) -> ObjectType | None:
         return self.object_types.get(f"{model._meta.app_label}.{model._meta.model_name}")

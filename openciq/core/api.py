@@ -121,10 +121,15 @@ def _filter_type(flt: Any) -> Any:
 
 def filter_schema(object_type: ObjectType) -> type[Schema]:
     """Query parameters generated from the object type's FilterSet (the list page's filters)."""
+    return filterset_schema(object_type.filterset, f"{object_type.model.__name__}Filters")
+
+
+def filterset_schema(filterset: Any, name: str) -> type[Schema]:
+    """Query parameters generated from a FilterSet, so a page and the API filter alike."""
     fields: dict[str, Any] = {}
-    for name, flt in object_type.filterset.base_filters.items():
-        fields[name] = (_filter_type(flt) | None, Field(None, description=str(flt.label or name)))
-    return create_model(f"{object_type.model.__name__}Filters", __base__=Schema, **fields)
+    for key, flt in filterset.base_filters.items():
+        fields[key] = (_filter_type(flt) | None, Field(None, description=str(flt.label or key)))
+    return create_model(name, __base__=Schema, **fields)
 
 
 # --- Pagination ---------------------------------------------------------------------------
@@ -153,9 +158,24 @@ def _page_url(request: HttpRequest, **params: Any) -> str:
 
 
 def paginate(
-    request: HttpRequest, queryset: Any, limit: int, offset: int, cursor: str | None
+    request: HttpRequest,
+    queryset: Any,
+    limit: int,
+    offset: int,
+    cursor: str | None,
+    *,
+    with_count: bool = True,
 ) -> dict[str, Any]:
-    """Limit/offset with a total count, or (with ``cursor``) keyset pages by id without a count."""
+    """Limit/offset with a total count, or (with ``cursor``) keyset pages by id without a count.
+
+    ``with_count=False`` is for tables of millions of rows: ``count`` is null and the next page
+    is known by fetching one row more than asked.
+    """
+    if not with_count and cursor is None:
+        rows = list(queryset[offset : offset + limit + 1])
+        next_url = _page_url(request, offset=offset + limit, limit=limit) if len(rows) > limit else None
+        prev_url = _page_url(request, offset=max(0, offset - limit), limit=limit) if offset > 0 else None
+        return {"count": None, "next": next_url, "previous": prev_url, "results": rows[:limit]}
     if cursor is not None:
         after = _decode_cursor(cursor)
         rows = list(queryset.order_by("pk").filter(pk__gt=after)[: limit + 1])

@@ -153,3 +153,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_repr}"
+
+
+class Counter(models.Model):
+    """A named, gap-free counter for document numbers (declarations, certificates, filings).
+
+    Not an ``OpenciqModel``: it is bookkeeping inside the audited write that takes the number.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

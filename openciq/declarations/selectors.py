@@ -1,0 +1,178 @@
+"""Reads on declarations, always scoped to the acting user, ordered, with their joins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from openciq.core.errors import NotFoundError
+from openciq.declarations.choices import Conformity, DeclarationStatus, OrderStatus
+from openciq.declarations.models import (
+    Certificate,
+    Declaration,
+    InspectionOrder,
+    RiskRuleSet,
+    RiskSignal,
+    SampleRequest,
+)
+
+# Transitions an actor may be offered on a declaration page: verb -> permission.
+ACTION_PERMS = {
+    "submit": "declarations.submit_declaration",
+    "accept": "declarations.accept_declaration",
+    "return": "declarations.accept_declaration",
+    "decide": "declarations.decide_declaration",
+    "release": "declarations.release_declaration",
+    "withdraw": "declarations.withdraw_declaration",
+    "cancel": "declarations.cancel_declaration",
+}
+
+
+def declaration_list(*, actor: Any) -> QuerySet[Declaration]:
+    return (
+        Declaration.objects.restrict(actor, "view")
+        .select_related("enterprise", "port", "destination", "org_unit")
+        .order_by("-id")
+    )
+
+
+def declaration_get(*, actor: Any, pk: Any) -> Declaration:
+    try:
+        return declaration_list(actor=actor).get(pk=pk)
+    except (Declaration.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError(_("Not found.")) from exc
+
+
+def declaration_detail(*, actor: Any, declaration: Declaration) -> dict[str, Any]:
+    """Everything the declaration page shows besides the header."""
+    is_enterprise_side = not actor.has_perm("declarations.decide_declaration")
+    decision = getattr(declaration, "risk_decision", None)
+    return {
+        "lines": list(declaration.lines.select_related("product", "origin_premises")),
+        "attachments": list(declaration.attachments.all()),
+        "timeline": list(declaration.steps.select_related("actor")),
+        "orders": list(declaration.orders.select_related("port", "assigned_to").order_by("id")),
+        "samples": list(declaration.sample_requests.select_related("laboratory").order_by("id")),
+        "certificates": list(declaration.certificates.order_by("-id")),
+        "release": getattr(declaration, "release_record", None),
+        # Scores are not disclosed to enterprises (as FDA PREDICT's are not).
+        "decision": None if is_enterprise_side else decision,
+        "actions": declaration_actions(actor=actor, declaration=declaration),
+    }
+
+
+def declaration_actions(*, actor: Any, declaration: Declaration) -> list[str]:
+    """Verbs the actor may perform on the declaration in its current state."""
+    verbs = [
+        verb
+        for verb, perm in ACTION_PERMS.items()
+        if declaration.status in Declaration.transitions[verb][0] and actor.has_perm(perm)
+    ]
+    if declaration.is_editable and actor.has_perm("declarations.change_declaration"):
+        verbs.insert(0, "edit")
+    return verbs
+
+
+def enterprise_history(*, actor: Any, enterprise_id: int) -> QuerySet[Declaration]:
+    """An enterprise's declarations, newest first (its compliance record)."""
+    return declaration_list(actor=actor).filter(enterprise_id=enterprise_id)
+
+
+def enterprise_summary(*, actor: Any, enterprise_id: int) -> dict[str, int]:
+    rows = (
+        Declaration.objects.restrict(actor, "view")
+        .filter(enterprise_id=enterprise_id, decided_at__isnull=False)
+        .values_list("conformity")
+        .annotate(n=Count("id"))
+    )
+    counts = dict(rows)
+    return {
+        "decided": sum(counts.values()),
+        "not_conform": counts.get(Conformity.NOT_CONFORM, 0),
+    }
+
+
+def worklist(*, actor: Any) -> QuerySet[InspectionOrder]:
+    """Open and started inspection orders in the actor's ports, oldest in state first."""
+    if not actor.has_perm("declarations.work_inspectionorder"):
+        return InspectionOrder.objects.none()
+    return (
+        InspectionOrder.objects.in_scope(actor)
+        .filter(status__in=[OrderStatus.OPEN, OrderStatus.IN_PROGRESS])
+        .select_related("declaration", "declaration__enterprise", "port", "assigned_to")
+        .order_by("status_changed_at", "id")
+    )
+
+
+def order_get(*, actor: Any, pk: Any) -> InspectionOrder:
+    if not actor.has_perm("declarations.view_inspectionorder"):
+        raise NotFoundError(_("Not found."))
+    try:
+        return (
+            InspectionOrder.objects.in_scope(actor)
+            .select_related("declaration", "declaration__enterprise", "port", "assigned_to")
+            .get(pk=pk)
+        )
+    except (InspectionOrder.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError(_("Not found.")) from exc
+
+
+def sample_request_list(*, actor: Any) -> QuerySet[SampleRequest]:
+    return (
+        SampleRequest.objects.restrict(actor, "view")
+        .select_related("declaration", "laboratory", "order")
+        .order_by("-id")
+    )
+
+
+def certificate_list(*, actor: Any) -> QuerySet[Certificate]:
+    return (
+        Certificate.objects.restrict(actor, "view").select_related("declaration", "org_unit").order_by("-id")
+    )
+
+
+def certificate_get(*, actor: Any, pk: Any) -> Certificate:
+    try:
+        return certificate_list(actor=actor).get(pk=pk)
+    except (Certificate.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError(_("Not found.")) from exc
+
+
+def certificate_public(*, token: Any) -> Certificate | None:
+    """A certificate we issued, by the token its QR code carries (no sign-in needed)."""
+    try:
+        return (
+            Certificate.objects.filter(verify_token=token, direction="export")
+            .select_related("declaration", "declaration__destination", "replaces")
+            .first()
+        )
+    except (ValueError, TypeError):
+        return None
+
+
+def rule_set_list(*, actor: Any) -> QuerySet[RiskRuleSet]:
+    return RiskRuleSet.objects.restrict(actor, "view").order_by("-version")
+
+
+def open_signals(*, actor: Any) -> QuerySet[RiskSignal]:
+    return RiskSignal.objects.restrict(actor, "view").filter(closed_at__isnull=True).order_by("-opened_at")
+
+
+def status_counts(*, actor: Any) -> dict[str, int]:
+    """Declarations per open state in the actor's area (dashboard)."""
+    open_states = [
+        DeclarationStatus.SUBMITTED,
+        DeclarationStatus.DOCUMENT_REVIEW,
+        DeclarationStatus.INSPECTION,
+        DeclarationStatus.SAMPLING,
+        DeclarationStatus.CONFORM,
+    ]
+    rows = (
+        Declaration.objects.restrict(actor, "view")
+        .filter(Q(status__in=open_states))
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)

@@ -171,3 +171,17 @@ def test_a_file_that_is_not_an_sps_certificate_is_refused_naming_the_file() -> N
         certificates.certificate_import(actor=personas.inspector_gz(), xml=b"<html><body>hi</body></html>")
     assert "file" in caught.value.fields
     assert Certificate.objects.count() == 0
+
+
+def test_the_certificate_pdf_shows_what_was_signed(released: Any) -> None:
+    _w, declaration = released
+    certificate = declaration.certificates.get()
+    view = certificates.certificate_view(certificate)
+    assert view.number == certificate.number
+    assert view.consignor.name == "广州绿源蔬菜出口有限公司"
+    assert [(line.hs_code, str(line.quantity), line.unit, line.lot) for line in view.lines] == [
+        ("070490", "1200.000", "KGM", "L-001")
+    ]
+    assert [c.number for c in view.containers] == ["CSQU3054383"]
+    body = certificates.certificate_pdf(certificate=certificate, verify_url="https://ciq.example/verify/x/")
+    assert body.startswith(b"%PDF-")

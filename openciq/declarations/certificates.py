@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -20,7 +21,7 @@ from openciq.accounts.models import OrgUnit
 from openciq.core import audit
 from openciq.core.errors import ConflictError, NotFoundError, TransitionNotAllowed, ValidationFailed
 from openciq.core.numbering import next_value
-from openciq.declarations import signing, sps
+from openciq.declarations import pdf, signing, sps
 from openciq.declarations.choices import (
     CERTIFICATE_TYPE_CODES,
     CertificateDirection,
@@ -381,3 +382,82 @@ def verify_uploaded(data: bytes) -> Verification:
         certificate_number=result.certificate_number,
         certificate_status=status,
     )
+
+
+def certificate_view(certificate: Certificate) -> pdf.CertificateView:
+    """What the PDF shows, from the certificate's own data (so it shows what was signed)."""
+    data = sps.CertificateData.from_dict(certificate.data)
+    c = data.consignment
+    declaration = certificate.declaration
+    lines = [
+        pdf.CertificateLine(
+            description=" / ".join(t.value for t in item.descriptions if t.value),
+            hs_code=next((k.class_code or "" for k in item.classifications if k.system_name == "HS"), ""),
+            quantity=Decimal(
+                _note(item.notes, "OQV") or (item.net_weight.value if item.net_weight else "0") or "0"
+            ),
+            unit=_note(item.notes, "OQU") or "KGM",
+            net_weight_kg=Decimal(
+                item.net_weight.value if item.net_weight and item.net_weight.value else "0"
+            ),
+            origin="; ".join(s.name or "" for country in item.origin_countries for s in country.subdivisions),
+            lot=", ".join(item.production_batch_ids),
+        )
+        for item in c.trade_line_items
+    ]
+    unit = certificate.org_unit
+    mode = declaration.get_transport_mode_display() if declaration else ""
+    return pdf.CertificateView(
+        number=certificate.number,
+        kind_zh=_KIND_ZH[CertificateKind(certificate.kind)],
+        kind_en=str(CertificateKind(certificate.kind).label),
+        status="issued" if public_status(certificate) == "valid" else public_status(certificate),
+        issued_at=certificate.issued_at,
+        issuer_zh=unit.name_zh,
+        issuer_en=unit.name_en or unit.name_zh,
+        consignor=pdf.Party(c.consignor.name or "" if c.consignor else "", _address(c.consignor)),
+        consignee=pdf.Party(c.consignee.name or "" if c.consignee else "", _address(c.consignee)),
+        destination_country=declaration.destination.name
+        if declaration
+        else (c.import_country.id or "" if c.import_country else ""),
+        port_of_exit=declaration.port.name if declaration else "",
+        transport_mode=str(mode),
+        transport_means=declaration.means_of_transport if declaration else "",
+        signatory_name=(data.signatory.provider.person_name or "")
+        if data.signatory and data.signatory.provider
+        else "",
+        signatory_place=(data.signatory.issue_location.name or "")
+        if data.signatory and data.signatory.issue_location
+        else "",
+        key_id=certificate.key_id,
+        lines=lines,
+        containers=[pdf.ContainerSeal(e.id or "", ", ".join(e.seal_ids)) for e in c.transport_equipment],
+        additional_declarations=[n.content or "" for n in data.notes if n.subject == "ADEDL"],
+        valid_until=certificate.valid_until,
+        replaces_number=certificate.replaces.number
+        if certificate.replaces_id and certificate.replaces
+        else None,
+    )
+
+
+_KIND_ZH = {
+    CertificateKind.PHYTOSANITARY: "植物检疫证书",
+    CertificateKind.HEALTH: "卫生证书",
+    CertificateKind.CONFORMITY: "合格证明",
+}
+
+
+def _note(notes: tuple[sps.Note, ...], subject: str) -> str | None:
+    return next((n.content for n in notes if n.subject == subject), None)
+
+
+def _address(party: sps.Party | None) -> str:
+    if party is None or party.address is None:
+        return ""
+    a = party.address
+    return ", ".join(p for p in (a.line_one, a.line_two, a.city_name) if p)
+
+
+def certificate_pdf(*, certificate: Certificate, verify_url: str, language: str = "zh-hans") -> bytes:
+    """The certificate as a bilingual PDF whose QR code opens ``verify_url``."""
+    return pdf.render_certificate_pdf(certificate_view(certificate), verify_url=verify_url)

@@ -76,7 +76,9 @@ def world(classification: str = "C") -> World:
         or f.CountryFactory(code="HK", alpha3="HKG", numeric="344", name_zh="中国香港", name_en="Hong Kong"),
         vegetable=md.Product.objects.filter(hs_code="070490").first()
         or f.ProductFactory(hs_code="070490", name_zh="菜心", name_en="Choy sum", risk_category="medium"),
-        machine_part=f.ProductFactory(hs_code="848180", name_zh="阀门", name_en="Valves", risk_category="low"),
+        machine_part=f.ProductFactory(
+            hs_code="848180", name_zh="阀门", name_en="Valves", risk_category="low"
+        ),
         enterprise_user=User.objects.get(pk=user.pk),
         inspector=personas.inspector_gz(),
     )

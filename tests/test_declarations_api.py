@@ -40,7 +40,9 @@ class Api:
         response = getattr(self.client, method)(path, **kwargs)
         assert response.status_code == status, response.content
         assert_matches_openapi(method, path, response)
-        return response.json() if response.get("Content-Type", "").startswith("application/json") else response
+        return (
+            response.json() if response.get("Content-Type", "").startswith("application/json") else response
+        )
 
 
 def payload(w: World, **overrides: Any) -> dict[str, Any]:
@@ -54,7 +56,9 @@ def test_the_whole_flow_through_the_api(monkeypatch: Any) -> None:
     w = world("C")
     force_draw(monkeypatch, 0.0)
     enterprise, inspector = Api(w.enterprise_user), Api(w.inspector)
-    created = enterprise.call("post", f"{BASE}/declarations/", payload(w), status=201, **{"Idempotency-Key": "k-1"})
+    created = enterprise.call(
+        "post", f"{BASE}/declarations/", payload(w), status=201, **{"Idempotency-Key": "k-1"}
+    )
     pk = created["id"]
     assert created["status"] == "draft" and created["lines"][0]["hs_code"] == "070490"
     assert enterprise.call("post", f"{BASE}/declarations/{pk}/submit")["status"] == "submitted"
@@ -81,7 +85,10 @@ def test_the_whole_flow_through_the_api(monkeypatch: Any) -> None:
         "post", f"{BASE}/samples/{sample['id']}/result", {"result": "conform", "result_summary": "未检出"}
     )
     inspector.call("post", f"{BASE}/orders/{order['id']}/complete", {"result": "conform"})
-    assert inspector.call("post", f"{BASE}/declarations/{pk}/decide", {"conformity": "conform"})["status"] == "conform"
+    assert (
+        inspector.call("post", f"{BASE}/declarations/{pk}/decide", {"conformity": "conform"})["status"]
+        == "conform"
+    )
     release = inspector.call("post", f"{BASE}/declarations/{pk}/release")
     assert release["number"].startswith("R") and release["electronic"] is False
     timeline = enterprise.call("get", f"{BASE}/declarations/{pk}/timeline")
@@ -91,10 +98,14 @@ def test_the_whole_flow_through_the_api(monkeypatch: Any) -> None:
     cert = certificates[0]
     signed = enterprise.client.get(f"{BASE}/certificates/{cert['id']}/signed").content
     anonymous = Client()
-    verified = anonymous.post(f"{BASE}/certificates/verify", data=signed, content_type="application/json").json()
+    verified = anonymous.post(
+        f"{BASE}/certificates/verify", data=signed, content_type="application/json"
+    ).json()
     assert verified["valid"] is True and verified["certificate_status"] == "valid"
     tampered = signed.replace(b"1200.000", b"1300.000", 1)
-    refused = anonymous.post(f"{BASE}/certificates/verify", data=tampered, content_type="application/json").json()
+    refused = anonymous.post(
+        f"{BASE}/certificates/verify", data=tampered, content_type="application/json"
+    ).json()
     assert refused == {**refused, "valid": False, "reason": "bad_signature"}
     keys = anonymous.get(f"{BASE}/certificates/keys").json()
     assert keys["keys"][0]["kid"] == cert["key_id"] and keys["keys"][0]["crv"] == "Ed25519"
@@ -110,7 +121,11 @@ def test_an_idempotent_resubmission_returns_the_first_declaration() -> None:
     assert again["id"] == first["id"]
     assert Declaration.objects.count() == 1 and IdempotencyKey.objects.count() == 1
     other = api.call(
-        "post", f"{BASE}/declarations/", payload(w, contract_ref="X"), status=409, **{"Idempotency-Key": "same"}
+        "post",
+        f"{BASE}/declarations/",
+        payload(w, contract_ref="X"),
+        status=409,
+        **{"Idempotency-Key": "same"},
     )
     assert other["code"] == "conflict" and "Idempotency-Key" in other["fields"]
     assert Declaration.objects.count() == 1
@@ -160,7 +175,9 @@ def test_the_real_ephyto_imports_through_the_api() -> None:
         pytest.skip("../shared/conformance/sps is absent: the real ePhyto example is not available")
     personas.org_tree()
     api = Api(personas.inspector_gz())
-    response = api.client.post(f"{BASE}/certificates/import", data=EPHYTO.read_bytes(), content_type="application/xml")
+    response = api.client.post(
+        f"{BASE}/certificates/import", data=EPHYTO.read_bytes(), content_type="application/xml"
+    )
     assert response.status_code == 201
     assert_matches_openapi("post", f"{BASE}/certificates/import", response)
     body = response.json()
@@ -175,7 +192,9 @@ def test_rule_versions_through_the_api() -> None:
     assert active == [] or active[0]["status"] == "active"
     from openciq.declarations.risk import DEFAULT_PARAMS
 
-    draft = admin.call("post", f"{BASE}/risk-rule-sets/", {"params": DEFAULT_PARAMS, "note": "v2"}, status=201)
+    draft = admin.call(
+        "post", f"{BASE}/risk-rule-sets/", {"params": DEFAULT_PARAMS, "note": "v2"}, status=201
+    )
     assert draft["status"] == "draft"
     bad = admin.call("put", f"{BASE}/risk-rule-sets/{draft['id']}/", {"params": {"bands": []}}, status=400)
     assert "params" in bad["fields"]

@@ -96,7 +96,9 @@ def test_replacing_keeps_the_chain_and_the_new_certificate_names_the_old_one(rel
     notes = {n.subject: n.content for n in sps.certificate_from_xml(new.xml.encode()).notes}
     assert notes["ADRPN"] == old.number
     assert notes["ADRPR"] == "收货人变更"
-    assert set(AuditEvent.objects.filter(object_id__in=[str(old.pk), str(new.pk)]).values_list("action", flat=True)) >= {
+    assert set(
+        AuditEvent.objects.filter(object_id__in=[str(old.pk), str(new.pk)]).values_list("action", flat=True)
+    ) >= {
         "declarations.certificate_replaced",
         "declarations.certificate_issued",
     }
@@ -116,7 +118,9 @@ def test_a_revoked_certificate_cannot_be_revoked_or_replaced_again(released: Any
 def test_revoking_needs_a_reason(released: Any) -> None:
     w, declaration = released
     with pytest.raises(ValidationFailed) as caught:
-        certificates.certificate_revoke(actor=w.inspector, certificate_id=declaration.certificates.get().pk, reason="")
+        certificates.certificate_revoke(
+            actor=w.inspector, certificate_id=declaration.certificates.get().pk, reason=""
+        )
     assert "reason" in caught.value.fields
 
 
@@ -152,7 +156,9 @@ def test_the_real_ephyto_imports_completely_into_a_read_only_record() -> None:
     assert certificate.data["consignment"]["consignor"]["name"] == "Juan Perez"
     assert len(certificate.data["consignment"]["trade_line_items"]) == 2
     with pytest.raises(TransitionNotAllowed):
-        certificates.certificate_revoke(actor=personas.system_admin(), certificate_id=certificate.pk, reason="x")
+        certificates.certificate_revoke(
+            actor=personas.system_admin(), certificate_id=certificate.pk, reason="x"
+        )
     with pytest.raises(ConflictError):
         certificates.certificate_import(actor=inspector, xml=xml)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 import threading
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection, connections
 
+from openciq.accounts.models import OrgUnit
 from openciq.core.errors import (
     ConflictError,
     NotFoundError,
@@ -28,7 +29,6 @@ from openciq.declarations.models import (
     RiskRuleSet,
 )
 from openciq.declarations.risk import DEFAULT_PARAMS
-from openciq.accounts.models import OrgUnit
 from tests import personas
 from tests.declaration_fixtures import World, force_draw, world
 
@@ -42,7 +42,9 @@ def w() -> World:
 
 def actions_of(declaration: Declaration) -> list[str]:
     return list(
-        AuditEvent.objects.filter(object_id=str(declaration.pk), action__startswith="declarations.declaration_")
+        AuditEvent.objects.filter(
+            object_id=str(declaration.pk), action__startswith="declarations.declaration_"
+        )
         .order_by("id")
         .values_list("action", flat=True)
     )
@@ -53,7 +55,9 @@ def actions_of(declaration: Declaration) -> list[str]:
 
 def test_a_draft_gets_a_branch_and_year_number_and_totals(w: World) -> None:
     declaration = services.declaration_create(
-        actor=w.enterprise_user, header=w.header(), lines=[w.line(), w.line(value_usd="500", net_weight_kg="300")]
+        actor=w.enterprise_user,
+        header=w.header(),
+        lines=[w.line(), w.line(value_usd="500", net_weight_kg="300")],
     )
     assert re.fullmatch(r"GZ\d{4}E\d{7}", declaration.number)
     assert declaration.status == "draft"
@@ -82,12 +86,20 @@ def test_a_draft_gets_a_branch_and_year_number_and_totals(w: World) -> None:
         ({"planned_shipment_date": "tomorrow"}, {}, "planned_shipment_date"),
     ],
 )
-def test_bad_input_names_the_field_and_stores_nothing(w: World, header: dict[str, Any], line: dict[str, Any], field: str) -> None:
+def test_bad_input_names_the_field_and_stores_nothing(
+    w: World, header: dict[str, Any], line: dict[str, Any], field: str
+) -> None:
     before = (Declaration.objects.count(), DeclarationLine.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationFailed) as caught:
-        services.declaration_create(actor=w.enterprise_user, header=w.header(**header), lines=[w.line(**line)])
+        services.declaration_create(
+            actor=w.enterprise_user, header=w.header(**header), lines=[w.line(**line)]
+        )
     assert field in caught.value.fields
-    assert (Declaration.objects.count(), DeclarationLine.objects.count(), AuditEvent.objects.count()) == before
+    assert (
+        Declaration.objects.count(),
+        DeclarationLine.objects.count(),
+        AuditEvent.objects.count(),
+    ) == before
 
 
 def test_a_machine_part_needs_no_origin_premises(w: World) -> None:
@@ -110,7 +122,9 @@ def test_an_enterprise_user_cannot_declare_for_another_enterprise(w: World) -> N
 
     other = f.EnterpriseFactory()
     with pytest.raises(ValidationFailed) as caught:
-        services.declaration_create(actor=w.enterprise_user, header=w.header(enterprise=other.pk), lines=[w.line()])
+        services.declaration_create(
+            actor=w.enterprise_user, header=w.header(enterprise=other.pk), lines=[w.line()]
+        )
     assert "enterprise" in caught.value.fields
 
 
@@ -122,13 +136,19 @@ def test_a_user_without_the_permission_cannot_declare(w: World) -> None:
 def test_only_drafts_and_returned_declarations_can_be_edited(w: World, monkeypatch: Any) -> None:
     declaration = w.draft()
     services.declaration_update(
-        actor=w.enterprise_user, declaration_id=declaration.pk, header=w.header(contract_ref="C-2"), lines=[w.line()]
+        actor=w.enterprise_user,
+        declaration_id=declaration.pk,
+        header=w.header(contract_ref="C-2"),
+        lines=[w.line()],
     )
     assert Declaration.objects.get(pk=declaration.pk).contract_ref == "C-2"
     services.declaration_submit(actor=w.enterprise_user, declaration_id=declaration.pk)
     with pytest.raises(TransitionNotAllowed) as caught:
         services.declaration_update(
-            actor=w.enterprise_user, declaration_id=declaration.pk, header=w.header(contract_ref="C-3"), lines=[w.line()]
+            actor=w.enterprise_user,
+            declaration_id=declaration.pk,
+            header=w.header(contract_ref="C-3"),
+            lines=[w.line()],
         )
     assert caught.value.fields == {"status": ["submitted"]}
     assert Declaration.objects.get(pk=declaration.pk).contract_ref == "C-2"
@@ -171,7 +191,9 @@ def test_a_class_a_enterprise_is_released_electronically_at_once(monkeypatch: An
     assert declaration.certificates.get().kind == "phytosanitary"
 
 
-def test_a_class_c_declaration_waits_for_acceptance_then_is_routed_by_risk(w: World, monkeypatch: Any) -> None:
+def test_a_class_c_declaration_waits_for_acceptance_then_is_routed_by_risk(
+    w: World, monkeypatch: Any
+) -> None:
     force_draw(monkeypatch, 0.0)
     declaration = w.draft()
     services.declaration_submit(actor=w.enterprise_user, declaration_id=declaration.pk)
@@ -183,7 +205,13 @@ def test_a_class_c_declaration_waits_for_acceptance_then_is_routed_by_risk(w: Wo
     assert decision.mode == "sampling"
     assert decision.draw == 0.0
     assert decision.rule_set.version == 1
-    assert {f["key"] for f in decision.factors} == {"enterprise_class", "product_risk", "history", "signals", "destination"}
+    assert {f["key"] for f in decision.factors} == {
+        "enterprise_class",
+        "product_risk",
+        "history",
+        "signals",
+        "destination",
+    }
     assert sum(f["points"] for f in decision.factors) == decision.score == declaration.risk_score
     assert services.risk_replay(decision)["matches"] is True
     order = InspectionOrder.objects.get(declaration=declaration)
@@ -199,7 +227,10 @@ def test_returning_needs_a_reason_and_the_corrected_declaration_can_be_resubmitt
     services.declaration_return(actor=w.inspector, declaration_id=declaration.pk, reason="发票号与合同不符")
     assert declaration.steps.last().reason == "发票号与合同不符"
     services.declaration_update(
-        actor=w.enterprise_user, declaration_id=declaration.pk, header=w.header(invoice_ref="INV-002"), lines=[w.line()]
+        actor=w.enterprise_user,
+        declaration_id=declaration.pk,
+        header=w.header(invoice_ref="INV-002"),
+        lines=[w.line()],
     )
     services.declaration_submit(actor=w.enterprise_user, declaration_id=declaration.pk)
     assert Declaration.objects.get(pk=declaration.pk).status == "submitted"
@@ -225,11 +256,19 @@ def test_the_full_inspection_and_sampling_path_ends_in_release(w: World, monkeyp
     assert "samples" in caught.value.fields
     lab = OrgUnit.objects.get(code="LAB-FOOD")
     sample = services.sample_request_create(
-        actor=w.inspector, order_id=order.pk, laboratory_id=lab.pk, sample_description="菜心 2 kg", tests="农药残留"
+        actor=w.inspector,
+        order_id=order.pk,
+        laboratory_id=lab.pk,
+        sample_description="菜心 2 kg",
+        tests="农药残留",
     )
     assert sample.status == "requested"
     services.sample_result_record(
-        actor=w.inspector, sample_request_id=sample.pk, result="conform", result_summary="未检出", external_ref="LAB-1"
+        actor=w.inspector,
+        sample_request_id=sample.pk,
+        result="conform",
+        result_summary="未检出",
+        external_ref="LAB-1",
     )
     services.order_complete(actor=w.inspector, order_id=order.pk, result="conform")
     services.declaration_decide(actor=w.inspector, declaration_id=declaration.pk, conformity="conform")
@@ -251,10 +290,16 @@ def test_not_conform_needs_reasons_and_disposal_and_steps_up_the_controls(w: Wor
     services.order_start(actor=w.inspector, order_id=order.pk)
     services.order_complete(actor=w.inspector, order_id=order.pk, result="not_conform", findings="发现虫害")
     with pytest.raises(ValidationFailed) as caught:
-        services.declaration_decide(actor=w.inspector, declaration_id=declaration.pk, conformity="not_conform")
+        services.declaration_decide(
+            actor=w.inspector, declaration_id=declaration.pk, conformity="not_conform"
+        )
     assert set(caught.value.fields) == {"reasons", "disposal"}
     services.declaration_decide(
-        actor=w.inspector, declaration_id=declaration.pk, conformity="not_conform", reasons="虫害", disposal="destroy"
+        actor=w.inspector,
+        declaration_id=declaration.pk,
+        conformity="not_conform",
+        reasons="虫害",
+        disposal="destroy",
     )
     declaration.refresh_from_db()
     assert (declaration.status, declaration.disposal) == ("rejected", "destroy")
@@ -271,11 +316,64 @@ def test_not_conform_needs_reasons_and_disposal_and_steps_up_the_controls(w: Wor
     assert decision.mode == "sampling"
 
 
+def test_too_many_rejections_propose_a_downgrade_that_a_person_approves(w: World, monkeypatch: Any) -> None:
+    from openciq.masterdata.models import EnterpriseClassChange
+    from openciq.masterdata.services import enterprise_reclassify_decide
+
+    force_draw(monkeypatch, 0.05)
+    rules = services.active_rule_set()
+    RiskRuleSet.objects.filter(pk=rules.pk).update(params={**rules.params, "downgrade_min_batches": 2})
+    for _ in range(2):
+        declaration = w.draft()
+        services.declaration_submit(actor=w.enterprise_user, declaration_id=declaration.pk)
+        services.declaration_accept(actor=w.inspector, declaration_id=declaration.pk)
+        order = Declaration.objects.get(pk=declaration.pk).orders.get()
+        services.order_start(actor=w.inspector, order_id=order.pk)
+        if order.kind == "sampling":
+            sample = services.sample_request_create(
+                actor=w.inspector,
+                order_id=order.pk,
+                laboratory_id=OrgUnit.objects.get(code="LAB-FOOD").pk,
+                sample_description="菜心",
+                tests="农残",
+            )
+            services.sample_result_record(
+                actor=w.inspector, sample_request_id=sample.pk, result="not_conform", result_summary="超标"
+            )
+        services.order_complete(actor=w.inspector, order_id=order.pk, result="not_conform", findings="虫害")
+        services.declaration_decide(
+            actor=w.inspector,
+            declaration_id=declaration.pk,
+            conformity="not_conform",
+            reasons="虫害",
+            disposal="destroy",
+        )
+    proposal = EnterpriseClassChange.objects.get(enterprise=w.enterprise)
+    assert (proposal.status, proposal.from_class, proposal.to_class) == ("proposed", "C", "D")
+    assert proposal.changed_by.username == "system"
+    assert "2 of 2" in proposal.reason
+    enterprise_reclassify_decide(actor=personas.bureau_leader(), change_id=proposal.pk, approve=True)
+    w.enterprise.refresh_from_db()
+    assert w.enterprise.classification == "D"
+    force_draw(monkeypatch, 0.7)
+    nxt = w.draft()
+    services.declaration_submit(actor=w.enterprise_user, declaration_id=nxt.pk)
+    services.declaration_accept(actor=w.inspector, declaration_id=nxt.pk)
+    decision = RiskDecision.objects.get(declaration=nxt)
+    assert decision.inputs["enterprise_class"] == "D"
+    assert decision.physical_rate >= 0.8
+
+
 def test_an_open_risk_signal_raises_the_score_of_matching_declarations(w: World, monkeypatch: Any) -> None:
     force_draw(monkeypatch, 0.999)
     admin = personas.system_admin()
     services.risk_signal_open(
-        actor=admin, source="alerts", reference="W-2026-0001", title="菜心农残超标", points=25, hs_prefix="0704"
+        actor=admin,
+        source="alerts",
+        reference="W-2026-0001",
+        title="菜心农残超标",
+        points=25,
+        hs_prefix="0704",
     )
     declaration = w.draft()
     services.declaration_submit(actor=w.enterprise_user, declaration_id=declaration.pk)
@@ -287,10 +385,14 @@ def test_an_open_risk_signal_raises_the_score_of_matching_declarations(w: World,
     later = w.draft()
     services.declaration_submit(actor=w.enterprise_user, declaration_id=later.pk)
     services.declaration_accept(actor=w.inspector, declaration_id=later.pk)
-    assert {f["key"]: f["points"] for f in RiskDecision.objects.get(declaration=later).factors}["signals"] == 0
+    assert {f["key"]: f["points"] for f in RiskDecision.objects.get(declaration=later).factors}[
+        "signals"
+    ] == 0
 
 
-def test_a_new_rule_version_is_used_once_activated_and_old_decisions_keep_theirs(w: World, monkeypatch: Any) -> None:
+def test_a_new_rule_version_is_used_once_activated_and_old_decisions_keep_theirs(
+    w: World, monkeypatch: Any
+) -> None:
     force_draw(monkeypatch, 0.999)
     admin = personas.system_admin()
     first = w.draft()

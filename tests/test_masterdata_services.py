@@ -7,10 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from openciq.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from openciq.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from openciq.core.models import AuditEvent
-from openciq.masterdata.models import Enterprise
-from openciq.masterdata.services import enterprise_reclassify
+from openciq.masterdata.models import Enterprise, EnterpriseClassChange
+from openciq.masterdata.services import enterprise_reclassify_decide, enterprise_reclassify_propose
 from openciq.masterdata.validators import validate_gln, validate_uscc
 from tests import factories as f
 from tests import personas
@@ -32,18 +38,62 @@ def test_gln_needs_13_digits_and_a_valid_check_digit() -> None:
             validate_gln(bad)
 
 
-def test_reclassify_keeps_history_and_audits_the_reason() -> None:
-    inspector = personas.inspector_gz()
+def test_a_reclassification_is_proposed_then_approved_by_someone_else() -> None:
+    inspector, leader = personas.inspector_gz(), personas.bureau_leader()
     enterprise = f.EnterpriseFactory(classification="B")
-    change = enterprise_reclassify(
+    change = enterprise_reclassify_propose(
         actor=inspector, enterprise_id=enterprise.pk, to_class="D", reason="两次检出农残超标"
     )
     enterprise.refresh_from_db()
-    assert (enterprise.classification, change.from_class, change.to_class) == ("D", "B", "D")
+    assert (enterprise.classification, change.status) == ("B", "proposed")
+    with pytest.raises(ConflictError):
+        enterprise_reclassify_propose(
+            actor=inspector, enterprise_id=enterprise.pk, to_class="C", reason="再提"
+        )
+    enterprise_reclassify_decide(actor=leader, change_id=change.pk, approve=True)
+    enterprise.refresh_from_db()
+    change.refresh_from_db()
+    assert (enterprise.classification, change.from_class, change.to_class, change.status) == (
+        "D",
+        "B",
+        "D",
+        "approved",
+    )
+    assert change.decided_by == leader
     event = AuditEvent.objects.order_by("-id").first()
     assert event.action == "masterdata.enterprise_reclassified"
     assert event.changes["classification"] == {"before": "B", "after": "D"}
     assert event.changes["reason"]["after"] == "两次检出农残超标"
+    with pytest.raises(TransitionNotAllowed):
+        enterprise_reclassify_decide(actor=leader, change_id=change.pk, approve=False, note="晚了")
+
+
+def test_nobody_approves_their_own_proposal_and_rejection_needs_a_note() -> None:
+    leader = personas.bureau_leader()
+    enterprise = f.EnterpriseFactory(classification="B")
+    change = enterprise_reclassify_propose(
+        actor=leader, enterprise_id=enterprise.pk, to_class="A", reason="信用良好"
+    )
+    with pytest.raises(PermissionDeniedError):
+        enterprise_reclassify_decide(actor=leader, change_id=change.pk, approve=True)
+    admin = personas.system_admin()
+    with pytest.raises(ValidationFailed) as info:
+        enterprise_reclassify_decide(actor=admin, change_id=change.pk, approve=False, note=" ")
+    assert "note" in info.value.fields
+    enterprise_reclassify_decide(actor=admin, change_id=change.pk, approve=False, note="证据不足")
+    enterprise.refresh_from_db()
+    assert enterprise.classification == "B"
+    assert EnterpriseClassChange.objects.get(pk=change.pk).status == "rejected"
+
+
+def test_an_inspector_may_propose_but_not_approve() -> None:
+    inspector = personas.inspector_gz()
+    enterprise = f.EnterpriseFactory(classification="B")
+    change = enterprise_reclassify_propose(
+        actor=inspector, enterprise_id=enterprise.pk, to_class="C", reason="x"
+    )
+    with pytest.raises(PermissionDeniedError):
+        enterprise_reclassify_decide(actor=inspector, change_id=change.pk, approve=True)
 
 
 def test_reclassify_without_reason_names_the_field_and_changes_nothing() -> None:
@@ -51,19 +101,22 @@ def test_reclassify_without_reason_names_the_field_and_changes_nothing() -> None
     enterprise = f.EnterpriseFactory(classification="B")
     count = AuditEvent.objects.count()
     with pytest.raises(ValidationFailed) as info:
-        enterprise_reclassify(actor=inspector, enterprise_id=enterprise.pk, to_class="C", reason="  ")
+        enterprise_reclassify_propose(actor=inspector, enterprise_id=enterprise.pk, to_class="C", reason="  ")
     assert "reason" in info.value.fields
     enterprise.refresh_from_db()
     assert enterprise.classification == "B" and AuditEvent.objects.count() == count
+    assert not EnterpriseClassChange.objects.exists()
 
 
 def test_reclassify_out_of_scope_is_not_found_and_without_permission_refused() -> None:
     inspector = personas.inspector_gz()
     other_branch = f.EnterpriseFactory(org_unit=f.unit("SZ"))
     with pytest.raises(NotFoundError):
-        enterprise_reclassify(actor=inspector, enterprise_id=other_branch.pk, to_class="A", reason="x")
+        enterprise_reclassify_propose(
+            actor=inspector, enterprise_id=other_branch.pk, to_class="A", reason="x"
+        )
     with pytest.raises(PermissionDeniedError):
-        enterprise_reclassify(
+        enterprise_reclassify_propose(
             actor=personas.lab_analyst(), enterprise_id=other_branch.pk, to_class="A", reason="x"
         )
 

@@ -29,7 +29,13 @@ def test_score_is_the_sum_of_each_factors_points() -> None:
     outcome = evaluate(inputs(), DEFAULT_PARAMS, 0.5)
     points = {f.key: f.points for f in outcome.factors}
     # class B 10, medium product 10, 2 % non-conform x 2 points = 4, no signal, HK 0
-    assert points == {"enterprise_class": 10, "product_risk": 10, "history": 4, "signals": 0, "destination": 0}
+    assert points == {
+        "enterprise_class": 10,
+        "product_risk": 10,
+        "history": 4,
+        "signals": 0,
+        "destination": 0,
+    }
     assert outcome.score == 24
     assert outcome.band == "moderate"
 
@@ -59,7 +65,14 @@ def test_signals_add_their_points_up_to_the_cap() -> None:
 
 @pytest.mark.parametrize(
     ("draw", "mode"),
-    [(0.0, "sampling"), (0.029, "sampling"), (0.031, "onsite"), (0.099, "onsite"), (0.1, "release"), (0.99, "release")],
+    [
+        (0.0, "sampling"),
+        (0.029, "sampling"),
+        (0.031, "onsite"),
+        (0.099, "onsite"),
+        (0.1, "release"),
+        (0.99, "release"),
+    ],
 )
 def test_the_draw_picks_sampling_onsite_or_the_bands_default(draw: float, mode: str) -> None:
     # moderate band: physical 10 %, of which 30 % sampling -> sampling below 0.03, on-site below 0.1
@@ -73,7 +86,11 @@ def test_high_bands_review_documents_instead_of_releasing() -> None:
 
 
 def test_class_d_has_a_floor_of_80_percent_physical_checks() -> None:
-    outcome = evaluate(inputs(enterprise_class="D", product_categories=["low"], history_batches=50, history_nonconform=0), DEFAULT_PARAMS, 0.79)
+    outcome = evaluate(
+        inputs(enterprise_class="D", product_categories=["low"], history_batches=50, history_nonconform=0),
+        DEFAULT_PARAMS,
+        0.79,
+    )
     assert outcome.physical_rate == 0.8
     assert outcome.mode in {"sampling", "onsite"}
 

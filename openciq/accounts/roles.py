@@ -34,12 +34,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("masterdata", MASTERDATA),
         *_crud("accounts", ("orgunit", "user")),
         "masterdata.reclassify_enterprise",
+        "masterdata.approve_enterpriseclasschange",
         "core.view_auditevent",
     ],
     Role.BUREAU_LEADER: [
         *_crud("masterdata", MASTERDATA, ("view",)),
         *_crud("accounts", ("orgunit", "user"), ("view",)),
         "masterdata.reclassify_enterprise",
+        "masterdata.approve_enterpriseclasschange",
         "core.view_auditevent",
     ],
     Role.BRANCH_INSPECTOR: [

@@ -58,6 +58,10 @@ class RuleParams(BaseModel):
     imposed: ControlLevelRule
     imposed_after_failures: int = Field(ge=2)
     auto_accept_classes: list[str] = []
+    # A rejection proposes a one-class downgrade when, over the history window, the enterprise
+    # has at least this many decided batches and more than this share did not conform.
+    downgrade_min_batches: int = Field(10, ge=1)
+    downgrade_rate_percent: float = Field(5.0, ge=0, le=100)
 
     @model_validator(mode="after")
     def _check(self) -> RuleParams:
@@ -122,6 +126,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "imposed": {"min_physical_rate": 1.0, "sampling_share": 1.0, "release_after": 30},
     "imposed_after_failures": 3,
     "auto_accept_classes": ["A", "B"],
+    "downgrade_min_batches": 10,
+    "downgrade_rate_percent": 5.0,
 }
 
 

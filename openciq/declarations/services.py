@@ -55,6 +55,7 @@ from openciq.declarations.models import (
     SampleRequest,
 )
 from openciq.declarations.risk import DEFAULT_PARAMS, RiskInputs, RuleParams, evaluate, next_control_level
+from openciq.masterdata.services import enterprise_reclassify_propose
 
 PAST = {
     "submit": "submitted",
@@ -520,6 +521,46 @@ def _decide(actor: Any, declaration: Declaration, conformity: str, reasons: str,
         decided_at=timezone.now(),
     )
     _update_compliance(declaration, conform=conformity == Conformity.CONFORM)
+    if conformity == Conformity.NOT_CONFORM:
+        _maybe_propose_downgrade(declaration)
+
+
+NEXT_CLASS = {"A": "B", "B": "C", "C": "D"}
+
+
+def _maybe_propose_downgrade(declaration: Declaration) -> None:
+    """Feed non-conformities back into the enterprise's class: propose a one-class downgrade
+    (approved by a person, like any reclassification) when the rolling rate is too high."""
+    params = RuleParams.model_validate(active_rule_set().params)
+    enterprise = declaration.enterprise
+    target = NEXT_CLASS.get(enterprise.classification)
+    if target is None:
+        return
+    since = timezone.now() - dt.timedelta(days=params.history_window_days)
+    counts = dict(
+        Declaration.objects.filter(enterprise_id=enterprise.pk, decided_at__gte=since)
+        .values_list("conformity")
+        .annotate(n=Count("id"))
+    )
+    batches, failed = sum(counts.values()), counts.get(Conformity.NOT_CONFORM, 0)
+    if batches < params.downgrade_min_batches or 100.0 * failed / batches <= params.downgrade_rate_percent:
+        return
+    reason = _(
+        "%(failed)s of %(batches)s batches decided in the last %(days)s days did not conform "
+        "(more than %(limit)s%%); latest: %(number)s."
+    ) % {
+        "failed": failed,
+        "batches": batches,
+        "days": params.history_window_days,
+        "limit": params.downgrade_rate_percent,
+        "number": declaration.number,
+    }
+    try:
+        enterprise_reclassify_propose(
+            actor=system_actor(), enterprise_id=enterprise.pk, to_class=target, reason=reason
+        )
+    except ConflictError:
+        pass  # a proposal is already waiting for a decision
 
 
 def _update_compliance(declaration: Declaration, *, conform: bool) -> None:

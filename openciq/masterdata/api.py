@@ -9,7 +9,7 @@ from openciq.core.registry import registry
 from openciq.core.selectors import object_get
 from openciq.masterdata import selectors, services
 from openciq.masterdata.models import Enterprise
-from openciq.masterdata.schemas import ClassChangeOut, ReclassifyIn
+from openciq.masterdata.schemas import ClassChangeDecisionIn, ClassChangeOut, ReclassifyIn
 
 router = Router(tags=["masterdata"])
 
@@ -23,13 +23,16 @@ def build() -> Router:
         response={201: ClassChangeOut, **ERRORS},
         operation_id="masterdata_enterprise_reclassify",
         url_name="masterdata_enterprise_reclassify",
-        summary="Change an enterprise's classification, with a reason",
+        summary="Propose a new classification for an enterprise, with a reason (approved by someone else)",
     )
     def reclassify(request: HttpRequest, pk: int, payload: ReclassifyIn) -> Any:
-        change = services.enterprise_reclassify(
+        change = services.enterprise_reclassify_propose(
             actor=request.auth, enterprise_id=pk, to_class=payload.to_class, reason=payload.reason
         )
         return Status(201, change)
+
+    for verb, approve in (("approve", True), ("reject", False)):
+        _decision_route(verb, approve)
 
     @router.get(
         "/enterprises/{int:pk}/class-changes/",
@@ -47,3 +50,17 @@ def build() -> Router:
         return list(selectors.enterprise_class_history(actor=request.auth, enterprise=enterprise))
 
     return router
+
+
+def _decision_route(verb: str, approve: bool) -> None:
+    @router.post(
+        f"/class-changes/{{int:pk}}/{verb}",
+        response={200: ClassChangeOut, **ERRORS},
+        operation_id=f"masterdata_class_change_{verb}",
+        url_name=f"masterdata_class_change_{verb}",
+        summary=f"{verb.capitalize()} a proposed classification change (a note is required to reject)",
+    )
+    def decide(request: HttpRequest, pk: int, payload: ClassChangeDecisionIn) -> Any:
+        return services.enterprise_reclassify_decide(
+            actor=request.auth, change_id=pk, approve=approve, note=payload.note
+        )

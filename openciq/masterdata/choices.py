@@ -20,6 +20,12 @@ class EnterpriseClass(models.TextChoices):
     D = "D", _("Class D")
 
 
+class ClassChangeStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class PremisesKind(models.TextChoices):
     FARM = "farm", _("Farm")
     PLANTING_BASE = "planting_base", _("Planting base")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from openciq.accounts.models import OrgUnit, org_scope_q
 from openciq.core.models import LocalizedNameMixin, OpenciqModel, ReferenceModel
 from openciq.masterdata.choices import (
+    ClassChangeStatus,
     EnterpriseClass,
     EnterpriseKind,
     MonitoringPointKind,
@@ -111,7 +112,8 @@ class Enterprise(LocalizedNameMixin, OpenciqModel):
 
 
 class EnterpriseClassChange(OpenciqModel):
-    """One change of an enterprise's classification, with its reason: the classification history."""
+    """A proposed change of an enterprise's classification, with its reason, and its approval or
+    rejection by a second person: the classification history."""
 
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="class_changes", verbose_name=_("enterprise")
@@ -120,13 +122,32 @@ class EnterpriseClassChange(OpenciqModel):
     to_class = models.CharField(_("to"), max_length=1, choices=EnterpriseClass.choices)
     reason = models.TextField(_("reason"))
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
     )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ClassChangeStatus.choices,
+        default=ClassChangeStatus.PROPOSED,
+        editable=False,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("classification change")
         verbose_name_plural = _("classification changes")
+        permissions = [("approve_enterpriseclasschange", _("Can approve classification changes"))]
 
     def __str__(self) -> str:
         return f"{self.enterprise.uscc}: {self.from_class} → {self.to_class}"

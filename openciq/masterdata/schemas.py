@@ -185,6 +185,14 @@ class ClassChangeOut(Schema):
     reason: str
     changed_by: UserBrief
     created_at: dt.datetime
+    status: str
+    decided_by: UserBrief | None = None
+    decided_at: dt.datetime | None = None
+    decision_note: str = ""
+
+
+class ClassChangeDecisionIn(InSchema):
+    note: str = Field("", max_length=2000)
 
 
 # --- Enterprise membership ---

@@ -11,7 +11,18 @@ from openciq.masterdata.models import Enterprise, EnterpriseClassChange
 
 def enterprise_class_history(*, actor: Any, enterprise: Enterprise) -> QuerySet[EnterpriseClassChange]:
     """Classification changes of an enterprise the caller has already fetched within scope."""
-    return enterprise.class_changes.select_related("changed_by").order_by("-created_at", "-id")
+    return enterprise.class_changes.select_related("changed_by", "decided_by").order_by("-created_at", "-id")
+
+
+def class_change_enterprise_id(*, actor: Any, change_id: int) -> int | None:
+    """The enterprise a classification change belongs to, if the actor may see it."""
+    return (
+        EnterpriseClassChange.objects.filter(
+            pk=change_id, enterprise__in=Enterprise.objects.restrict(actor, "view")
+        )
+        .values_list("enterprise_id", flat=True)
+        .first()
+    )
 
 
 def enterprise_class_counts(*, actor: Any) -> dict[str, int]:

@@ -4,29 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openciq.accounts.services import SYSTEM_USERNAME
 from openciq.core import audit
-from openciq.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from openciq.masterdata.choices import EnterpriseClass
+from openciq.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from openciq.masterdata.choices import ClassChangeStatus, EnterpriseClass
 from openciq.masterdata.models import Enterprise, EnterpriseClassChange
 
 
+def _is_system(actor: Any) -> bool:
+    return getattr(actor, "username", None) == SYSTEM_USERNAME
+
+
 @audit.audited
-def enterprise_reclassify(
+def enterprise_reclassify_propose(
     *, actor: Any, enterprise_id: int, to_class: str, reason: str
 ) -> EnterpriseClassChange:
-    """Change an enterprise's classification (A/B/C/D) and keep the change with its reason.
+    """Propose a new classification (A/B/C/D) for an enterprise, with the reason.
 
-    Permission ``masterdata.reclassify_enterprise`` and the enterprise in scope.
-    Audit ``masterdata.enterprise_reclassified``. Risk assessment reads the new class from the
-    next decision on.
+    Permission ``masterdata.reclassify_enterprise`` (or the system actor, which proposes a
+    downgrade when the risk rules see too many non-conformities), the enterprise in scope, no
+    other open proposal. A second person approves it (:func:`enterprise_reclassify_decide`).
+    Audit ``masterdata.enterprise_reclassification_proposed``.
     """
-    if not actor.has_perm("masterdata.reclassify_enterprise"):
+    if not (_is_system(actor) or actor.has_perm("masterdata.reclassify_enterprise")):
         raise PermissionDeniedError()
-    enterprise = (
-        Enterprise.objects.restrict(actor, "view").select_for_update().filter(pk=enterprise_id).first()
-    )
+    visible = Enterprise.objects.all() if _is_system(actor) else Enterprise.objects.restrict(actor, "view")
+    enterprise = visible.select_for_update().filter(pk=enterprise_id).first()
     if enterprise is None:
         raise NotFoundError()
     reason = reason.strip()
@@ -39,6 +51,11 @@ def enterprise_reclassify(
         errors["reason"] = [_("Say why the classification changes.")]
     if errors:
         raise ValidationFailed(_("The classification was not changed."), fields=errors)
+    if enterprise.class_changes.filter(status=ClassChangeStatus.PROPOSED).exists():
+        raise ConflictError(
+            _("A classification change of this enterprise is already waiting for approval."),
+            fields={"to_class": [_("Decide the open proposal first.")]},
+        )
     change = EnterpriseClassChange.objects.create(
         enterprise=enterprise,
         from_class=enterprise.classification,
@@ -46,8 +63,63 @@ def enterprise_reclassify(
         reason=reason,
         changed_by=actor,
     )
+    audit.record(
+        actor=actor,
+        action="masterdata.enterprise_reclassification_proposed",
+        obj=change,
+        changes=audit.diff(None, audit.snapshot(change)),
+    )
+    return change
+
+
+@audit.audited
+def enterprise_reclassify_decide(
+    *, actor: Any, change_id: int, approve: bool, note: str = ""
+) -> EnterpriseClassChange:
+    """Approve (the class changes now) or reject a proposed classification change.
+
+    Permission ``masterdata.approve_enterpriseclasschange``; nobody approves their own proposal.
+    Audit ``masterdata.enterprise_reclassified`` (with the before/after class and the reason)
+    or ``masterdata.enterprise_reclassification_rejected``. Risk assessment reads the new class
+    from the next decision on.
+    """
+    if not actor.has_perm("masterdata.approve_enterpriseclasschange"):
+        raise PermissionDeniedError()
+    change = (
+        EnterpriseClassChange.objects.select_for_update()
+        .filter(pk=change_id, enterprise__in=Enterprise.objects.restrict(actor, "view"))
+        .first()
+    )
+    if change is None:
+        raise NotFoundError()
+    if change.status != ClassChangeStatus.PROPOSED:
+        raise TransitionNotAllowed(
+            _("This proposal was already %(state)s.") % {"state": change.get_status_display()},
+            fields={"status": [change.status]},
+        )
+    if change.changed_by_id == actor.pk:
+        raise PermissionDeniedError(_("A proposal is approved or rejected by someone else than its author."))
+    if not approve and not note.strip():
+        raise ValidationFailed(
+            _("The proposal was not rejected."), fields={"note": [_("Say why the proposal is rejected.")]}
+        )
+    before_change = audit.snapshot(change)
+    change.status = ClassChangeStatus.APPROVED if approve else ClassChangeStatus.REJECTED
+    change.decided_by, change.decided_at, change.decision_note = actor, timezone.now(), note.strip()
+    change.save()
+    if not approve:
+        audit.record_change(
+            actor=actor,
+            action="masterdata.enterprise_reclassification_rejected",
+            obj=change,
+            before=before_change,
+        )
+        return change
+    enterprise = Enterprise.objects.select_for_update().get(pk=change.enterprise_id)
     before = audit.snapshot(enterprise)
-    enterprise.classification = to_class
+    change.from_class = enterprise.classification
+    change.save(update_fields=["from_class", "updated_at"])
+    enterprise.classification = change.to_class
     enterprise.save(update_fields=["classification", "updated_at"])
     audit.record(
         actor=actor,
@@ -55,7 +127,8 @@ def enterprise_reclassify(
         obj=enterprise,
         changes={
             **audit.diff(before, audit.snapshot(enterprise)),
-            "reason": {"before": None, "after": reason},
+            "reason": {"before": None, "after": change.reason},
+            "proposal": {"before": None, "after": change.pk},
         },
     )
     return change

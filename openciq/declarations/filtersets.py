@@ -57,7 +57,9 @@ class DeclarationFilterSet(OpenciqFilterSet):
     q = None  # the number filter is the search
     status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices, label=_("status"))
     enterprise = django_filters.ModelChoiceFilter(queryset=_enterprises, label=_("enterprise"))
-    port = django_filters.ModelChoiceFilter(queryset=Port.objects.filter(is_active=True), label=_("port of exit"))
+    port = django_filters.ModelChoiceFilter(
+        queryset=Port.objects.filter(is_active=True), label=_("port of exit")
+    )
     destination = django_filters.ModelChoiceFilter(
         queryset=Country.objects.filter(is_active=True), label=_("destination country")
     )
@@ -113,7 +115,10 @@ class WorklistFilterSet(OpenciqFilterSet):
     q = None
     port = django_filters.ModelChoiceFilter(queryset=_ports, label=_("port"))
     status = django_filters.ChoiceFilter(
-        choices=[(OrderStatus.OPEN, OrderStatus.OPEN.label), (OrderStatus.IN_PROGRESS, OrderStatus.IN_PROGRESS.label)],
+        choices=[
+            (OrderStatus.OPEN, OrderStatus.OPEN.label),
+            (OrderStatus.IN_PROGRESS, OrderStatus.IN_PROGRESS.label),
+        ],
         label=_("status"),
     )
     kind = django_filters.ChoiceFilter(
@@ -158,4 +163,3 @@ class CertificateFilterSet(OpenciqFilterSet):
     class Meta:
         model = Certificate
         fields: list[str] = []
-

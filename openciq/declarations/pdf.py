@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import segno
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableCellFillMode, VAlign, XPos, YPos
+from fpdf.util import Padding
 
 FONT_FAMILY = "NotoSansSC"
 FONT_DIR = Path(str(resources.files("openciq.core").joinpath("fonts")))
@@ -40,6 +41,7 @@ TABLE_PADDING = (1.3, 1.6)  # vertical, horizontal (mm)
 STATUS_LABELS = {
     "issued": ("有效", "Valid"),
     "draft": ("草稿", "Draft"),
+    "expired": ("已过期", "Expired"),
     "replaced": ("已被替换", "Replaced"),
     "revoked": ("已撤销", "Revoked"),
     "cancelled": ("已作废", "Cancelled"),
@@ -154,9 +156,9 @@ def _units(text: str) -> list[str]:
     to what precedes it."""
     units: list[str] = []
     for char in text:
-        if units and char in _NO_LINE_START:
+        if units and (char == " " or char in _NO_LINE_START):
             units[-1] += char
-        elif _is_cjk(char) or not units or units[-1][-1] in " -/" or _is_cjk(units[-1][-1]):
+        elif not units or _is_cjk(char) or _is_cjk(units[-1][-1]) or units[-1][-1] in " -/":
             units.append(char)
         else:
             units[-1] += char
@@ -225,7 +227,6 @@ class _CertificatePDF(FPDF):
     # --- page furniture ------------------------------------------------------------------------
 
     def header(self) -> None:
-        self.stamp()
         if self.page_no() == 1:
             self.first_page_header()
             return
@@ -246,6 +247,7 @@ class _CertificatePDF(FPDF):
         self.cell(third, 4, f"证书编号 Certificate No. {view.number}")
         self.cell(third, 4, f"第 {self.page_no()} 页 / Page {self.page_no()} of {{nb}}", align=Align.C)
         self.cell(third, 4, f"签名密钥 Signing key {view.key_id}", align=Align.R)
+        self.stamp()  # last, so that table fills do not hide it
 
     def rule(self, y: float, width: float) -> None:
         with self.local_context():
@@ -267,7 +269,6 @@ class _CertificatePDF(FPDF):
             self.cell(self.w, 26, zh, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.font(40, bold=True, color=STAMP)
             self.cell(self.w, 18, en.upper(), align=Align.C)
-        self.set_xy(self.l_margin, self.t_margin)
 
     def first_page_header(self) -> None:
         view = self.view
@@ -326,7 +327,13 @@ class _CertificatePDF(FPDF):
             f"This certificate replaces certificate No. {replaced}, which is void from the date of issue of this one."
         )
         self.multi_cell(
-            0, 4.6, self.wrap(text, self.epw - 4.3), border=1, fill=True, padding=(1.5, 2), new_x=XPos.LMARGIN
+            0,
+            4.6,
+            self.wrap(text, self.epw - 4.3),
+            border=1,
+            fill=True,
+            padding=Padding(1.5, 2, 1.5, 2),
+            new_x=XPos.LMARGIN,
         )
         self.set_y(self.get_y() + 3)
 
@@ -388,7 +395,7 @@ class _CertificatePDF(FPDF):
     def goods(self) -> None:
         view = self.view
         self.section("货物", "Description of the consignment")
-        widths = (8.0, 41.0, 18.0, 21.0, 20.0, 43.0, 29.0)
+        widths = (10.0, 40.0, 20.0, 21.0, 21.0, 40.0, 28.0)
         headings = [
             "序号\nNo.",
             "货物描述\nDescription",

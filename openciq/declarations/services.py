@@ -8,6 +8,7 @@ it found. Certificates have their own module, ``certificates.py``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
@@ -555,12 +556,10 @@ def _maybe_propose_downgrade(declaration: Declaration) -> None:
         "limit": params.downgrade_rate_percent,
         "number": declaration.number,
     }
-    try:
+    with contextlib.suppress(ConflictError):  # a proposal is already waiting for a decision
         enterprise_reclassify_propose(
             actor=system_actor(), enterprise_id=enterprise.pk, to_class=target, reason=reason
         )
-    except ConflictError:
-        pass  # a proposal is already waiting for a decision
 
 
 def _update_compliance(declaration: Declaration, *, conform: bool) -> None:

@@ -140,9 +140,9 @@ class WorklistTable(DeclarationsTable):
 
 
 class SampleRequestTable(DeclarationsTable):
-    id = tables.Column(verbose_name="#", linkify=lambda record: reverse(
-        "declarations:order_detail", args=[record.order_id]
-    ))
+    id = tables.Column(
+        verbose_name="#", linkify=lambda record: reverse("declarations:order_detail", args=[record.order_id])
+    )
     declaration = tables.Column(
         accessor="declaration__number",
         linkify=lambda record: reverse("declarations:declaration_detail", args=[record.declaration_id]),
@@ -177,9 +177,11 @@ class CertificateTable(DeclarationsTable):
     declaration = tables.Column(
         accessor="declaration__number",
         orderable=False,
-        linkify=lambda record: reverse("declarations:declaration_detail", args=[record.declaration_id])
-        if record.declaration_id
-        else None,
+        linkify=lambda record: (
+            reverse("declarations:declaration_detail", args=[record.declaration_id])
+            if record.declaration_id
+            else None
+        ),
     )
     issued_at = tables.DateTimeColumn(format=DATETIME, orderable=False)
     status = tables.Column(orderable=False)
@@ -210,5 +212,14 @@ class RiskSignalTable(DeclarationsTable):
 
     class Meta(DeclarationsTable.Meta):
         model = RiskSignal
-        fields = ("source", "reference", "title", "enterprise", "hs_prefix", "destination", "points", "opened_at")
+        fields = (
+            "source",
+            "reference",
+            "title",
+            "enterprise",
+            "hs_prefix",
+            "destination",
+            "points",
+            "opened_at",
+        )
         empty_text = _("No open risk signals.")

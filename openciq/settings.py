@@ -113,6 +113,13 @@ TEMPLATES = [
     }
 ]
 
+# Uploaded files (attachments, inspection photos) live under the data directory and are served
+# only through views that check the reader's scope, never from a public URL.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+OPENCIQ_MAX_UPLOAD_BYTES = int(os.environ.get("OPENCIQ_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+
 # --- Database ---------------------------------------------------------------------------------
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {

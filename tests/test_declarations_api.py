@@ -199,3 +199,24 @@ def test_rule_versions_through_the_api() -> None:
     bad = admin.call("put", f"{BASE}/risk-rule-sets/{draft['id']}/", {"params": {"bands": []}}, status=400)
     assert "params" in bad["fields"]
     assert admin.call("post", f"{BASE}/risk-rule-sets/{draft['id']}/activate")["status"] == "active"
+
+
+def test_documents_are_attached_to_drafts_and_downloaded_within_scope() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    w = world("C")
+    api = Api(w.enterprise_user)
+    created = api.call("post", f"{BASE}/declarations/", payload(w), status=201)
+    path = f"{BASE}/declarations/{created['id']}/attachments"
+    invoice = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 invoice", content_type="application/pdf")
+    response = api.client.post(path, data={"title": "商业发票", "file": invoice})
+    assert response.status_code == 201, response.content
+    assert_matches_openapi("post", path, response)
+    attachment = response.json()
+    assert attachment["title"] == "商业发票" and attachment["filename"].endswith(".pdf")
+    download = api.client.get(f"{BASE}/attachments/{attachment['id']}/file")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 invoice"
+    assert Api(personas.inspector_sz()).client.get(f"{BASE}/attachments/{attachment['id']}/file").status_code == 404
+    script = SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")
+    refused = api.client.post(path, data={"title": "x", "file": script})
+    assert refused.status_code == 400 and "file" in refused.json()["fields"]

@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from openciq.core.api import ERRORS, filterset_schema, paginate
 from openciq.core.errors import ConflictError, NotFoundError, ServiceError, ValidationFailed
@@ -20,6 +21,7 @@ from openciq.declarations.filtersets import DeclarationFilterSet
 from openciq.declarations.models import Declaration, IdempotencyKey
 from openciq.declarations.schemas import (
     AssignIn,
+    AttachmentOut,
     CertificateIssueIn,
     CertificateList,
     CertificateOut,
@@ -265,6 +267,38 @@ def build() -> Router:
     )
     def declaration_timeline(request: HttpRequest, pk: int) -> Any:
         return list(_declaration(request, pk).steps.select_related("actor"))
+
+    @router.post(
+        "/declarations/{int:pk}/attachments",
+        response={201: AttachmentOut, **ERRORS},
+        operation_id="declarations_attachment_add",
+        url_name="declarations_attachment_add",
+        summary="Attach a document (multipart: title, file)",
+    )
+    def attachment_add(request: HttpRequest, pk: int, title: Form[str], file: File[UploadedFile]) -> Any:
+        _declaration(request, pk)
+        return Status(
+            201,
+            services.declaration_attachment_add(
+                actor=request.auth, declaration_id=pk, title=title, file=file
+            ),
+        )
+
+    @router.get(
+        "/attachments/{int:pk}/file",
+        response={200: None, **ERRORS},
+        operation_id="declarations_attachment_file",
+        url_name="declarations_attachment_file",
+        summary="Download an attached document",
+    )
+    def attachment_file(request: HttpRequest, pk: int) -> Any:
+        try:
+            attachment = selectors.attachment_get(actor=request.auth, pk=pk)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        return FileResponse(
+            attachment.file.open("rb"), as_attachment=True, filename=attachment.file.name.rsplit("/", 1)[-1]
+        )
 
     _order_routes()
     _sample_routes()

@@ -67,6 +67,17 @@ class DeclarationLineOut(Schema):
         return {"id": obj.product.pk, "code": obj.product.hs_code, "name": obj.product.name}
 
 
+class AttachmentOut(Schema):
+    id: int
+    title: str
+    filename: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_filename(obj: Any) -> str:
+        return str(obj.file.name.rsplit("/", 1)[-1])
+
+
 class DeclarationBrief(Schema):
     id: int
     number: str

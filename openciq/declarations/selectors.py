@@ -12,6 +12,7 @@ from openciq.declarations.choices import Conformity, DeclarationStatus, OrderSta
 from openciq.declarations.models import (
     Certificate,
     Declaration,
+    DeclarationAttachment,
     InspectionOrder,
     RiskRuleSet,
     RiskSignal,
@@ -73,6 +74,16 @@ def declaration_actions(*, actor: Any, declaration: Declaration) -> list[str]:
     if declaration.is_editable and actor.has_perm("declarations.change_declaration"):
         verbs.insert(0, "edit")
     return verbs
+
+
+def attachment_get(*, actor: Any, pk: Any) -> DeclarationAttachment:
+    """An attachment of a declaration the actor may see."""
+    try:
+        return DeclarationAttachment.objects.filter(
+            declaration__in=Declaration.objects.restrict(actor, "view")
+        ).get(pk=pk)
+    except (DeclarationAttachment.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError(_("Not found.")) from exc
 
 
 def enterprise_history(*, actor: Any, enterprise_id: int) -> QuerySet[Declaration]:

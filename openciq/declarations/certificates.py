@@ -9,6 +9,7 @@ losslessly (the document tree and the XML as sent) in a read-only record.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -156,6 +157,7 @@ def _store(
         declaration, number=number, kind=kind, issued_at=now, signatory=str(actor), notes=notes
     )
     xml = sps.certificate_to_xml(data).decode("utf-8")
+    signed = signing.sign_payload(xml, certificate_number=number)
     certificate = Certificate.objects.create(
         number=number,
         kind=kind,
@@ -167,8 +169,8 @@ def _store(
         valid_until=timezone.localdate() + dt.timedelta(days=VALIDITY_DAYS),
         data=data.to_dict(),
         xml=xml,
-        signed_document=signing.sign_payload(xml, certificate_number=number),
-        key_id=signing.current_key_id() or "",
+        signed_document=signed,
+        key_id=json.loads(signed)["key_id"],
     )
     audit.record(
         actor=actor,

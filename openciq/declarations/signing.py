@@ -35,13 +35,14 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
@@ -174,14 +175,19 @@ def _key_from_jwk(jwk: Any) -> Ed25519PublicKey:
     return public
 
 
+_PEM_PUBLIC_KEY = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
+
+
 def _keys_from_pem(data: bytes) -> dict[str, Ed25519PublicKey]:
     keys: dict[str, Ed25519PublicKey] = {}
-    end = b"-----END PUBLIC KEY-----"
-    blocks = [block + end for block in data.split(end) if b"-----BEGIN PUBLIC KEY-----" in block]
+    blocks = _PEM_PUBLIC_KEY.findall(data)
     if not blocks:
         raise ValueError("the PEM file holds no PUBLIC KEY block")
     for block in blocks:
-        public = serialization.load_pem_public_key(block[block.index(b"-----BEGIN") :])
+        try:
+            public = serialization.load_pem_public_key(block)
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise ValueError(f"the PEM file holds a public key that cannot be read: {exc}") from exc
         if not isinstance(public, Ed25519PublicKey):
             raise ValueError(f"the PEM file holds a {type(public).__name__}, not an Ed25519 key")
         keys[key_id(public)] = public

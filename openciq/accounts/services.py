@@ -73,7 +73,8 @@ def token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         # Bookkeeping, not a business change: a queryset update, deliberately not audited.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    user: User = token.user
+    return user
 
 
 @audit.audited
@@ -114,7 +115,7 @@ def user_password_changed(*, actor: User, user: User) -> None:
 
 def system_actor() -> User:
     """The actor for jobs, seeders and device ingest; never ``None``."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    user: User | None = User.objects.filter(username=SYSTEM_USERNAME).first()
     if user is None:
         user = User(username=SYSTEM_USERNAME, display_name="OpenCIQ", is_active=False)
         user.set_unusable_password()

@@ -224,7 +224,7 @@ def _lock_ours(actor: Any, certificate_id: int) -> Certificate:
     _require(actor, "declarations.revoke_certificate")
     if not Certificate.objects.restrict(actor, "view").filter(pk=certificate_id).exists():
         raise NotFoundError(_("Not found."))
-    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    certificate: Certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
     if certificate.direction != CertificateDirection.EXPORT:
         raise TransitionNotAllowed(
             _("Certificate %(number)s was issued by another authority; it is read-only here.")
@@ -310,9 +310,13 @@ def certificate_import(*, actor: Any, xml: bytes) -> Certificate:
             fields={"file": [_("Already imported.")]},
         )
     issued = _parse_when(data.issue_datetime) or timezone.now()
-    unit = (
-        getattr(actor, "org_unit", None) or OrgUnit.objects.filter(parent__isnull=True).order_by("id").first()
+    unit: OrgUnit | None = getattr(actor, "org_unit", None) or (
+        OrgUnit.objects.filter(parent__isnull=True).order_by("id").first()
     )
+    if unit is None:
+        raise ValidationFailed(
+            _("The certificate was not imported."), fields={"org_unit": [_("No org unit.")]}
+        )
     certificate = Certificate.objects.create(
         number=data.id,
         kind=KIND_BY_TYPE_CODE.get(data.type_code or "", CertificateKind.CONFORMITY),

@@ -19,11 +19,17 @@ from openciq.declarations.choices import (
 from openciq.declarations.models import Declaration, DeclarationLine
 from openciq.declarations.risk import RuleParams
 from openciq.declarations.validators import normalise_container
-from openciq.masterdata.models import Enterprise, Premises, Product
+from openciq.masterdata.models import Country, Enterprise, Port, Premises, Product
 
 # HS chapters 01-14: live animals, animal and vegetable products. Their lines must name the farm,
 # planting base or packing house they come from, so the batch can be traced.
 ORIGIN_REQUIRED_CHAPTERS = frozenset(f"{n:02d}" for n in range(1, 15))
+
+
+def _choices(form: forms.BaseForm, name: str, queryset: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 def product_needs_origin(product: Product) -> bool:
@@ -62,7 +68,7 @@ class ContainerListField(forms.Field):
         return "\n".join(value) if isinstance(value, list) else value
 
 
-class DeclarationForm(forms.ModelForm):
+class DeclarationForm(forms.ModelForm):  # type: ignore[type-arg]
     containers = ContainerListField(label=_("container numbers"), required=False)
 
     class Meta:
@@ -85,12 +91,12 @@ class DeclarationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = Enterprise.objects.in_scope(actor).filter(is_active=True)
-        self.fields["port"].queryset = self.fields["port"].queryset.filter(is_active=True)
-        self.fields["destination"].queryset = self.fields["destination"].queryset.filter(is_active=True)
+        _choices(self, "enterprise", Enterprise.objects.in_scope(actor).filter(is_active=True))
+        _choices(self, "port", Port.objects.filter(is_active=True))
+        _choices(self, "destination", Country.objects.filter(is_active=True))
 
 
-class DeclarationLineForm(forms.ModelForm):
+class DeclarationLineForm(forms.ModelForm):  # type: ignore[type-arg]
     hs_code = forms.CharField(label=_("HS code"), max_length=10, required=False)
 
     class Meta:
@@ -109,11 +115,11 @@ class DeclarationLineForm(forms.ModelForm):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(is_active=True)
-        self.fields["origin_premises"].queryset = Premises.objects.in_scope(actor).filter(is_active=True)
+        _choices(self, "product", Product.objects.filter(is_active=True))
+        _choices(self, "origin_premises", Premises.objects.in_scope(actor).filter(is_active=True))
 
     def clean_hs_code(self) -> str:
-        value = self.cleaned_data.get("hs_code", "").strip()
+        value = str(self.cleaned_data.get("hs_code", "")).strip()
         if value and not re.fullmatch(r"\d{6}(\d{2}){0,2}", value):
             raise ValidationError(_("An HS code has 6, 8 or 10 digits."), code="hs_code")
         return value
@@ -151,7 +157,7 @@ class DecideForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    inspector = forms.ModelChoiceField(label=_("inspector"), queryset=None)  # type: ignore[arg-type]
+    inspector: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("inspector"), queryset=None)
 
     def __init__(self, *args: Any, inspectors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,7 +181,7 @@ class PhotoForm(forms.Form):
 
 
 class SampleRequestForm(forms.Form):
-    laboratory = forms.ModelChoiceField(label=_("laboratory"), queryset=None)  # type: ignore[arg-type]
+    laboratory: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("laboratory"), queryset=None)
     sample_description = forms.CharField(label=_("sample"), max_length=200)
     tests = forms.CharField(label=_("tests requested"), widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -480,7 +480,7 @@ class InspectionPhoto(OpenciqModel):
         verbose_name_plural = _("inspection photos")
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or str(self.image.name)
 
 
 class SampleRequest(OpenciqModel):

@@ -79,9 +79,10 @@ def declaration_actions(*, actor: Any, declaration: Declaration) -> list[str]:
 def attachment_get(*, actor: Any, pk: Any) -> DeclarationAttachment:
     """An attachment of a declaration the actor may see."""
     try:
-        return DeclarationAttachment.objects.filter(
+        attachment: DeclarationAttachment = DeclarationAttachment.objects.filter(
             declaration__in=Declaration.objects.restrict(actor, "view")
         ).get(pk=pk)
+        return attachment
     except (DeclarationAttachment.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundError(_("Not found.")) from exc
 
@@ -121,13 +122,14 @@ def order_get(*, actor: Any, pk: Any) -> InspectionOrder:
     if not actor.has_perm("declarations.view_inspectionorder"):
         raise NotFoundError(_("Not found."))
     try:
-        return (
+        order: InspectionOrder = (
             InspectionOrder.objects.in_scope(actor)
             .select_related("declaration", "declaration__enterprise", "port", "assigned_to")
             .get(pk=pk)
         )
     except (InspectionOrder.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundError(_("Not found.")) from exc
+    return order
 
 
 def sample_request_list(*, actor: Any) -> QuerySet[SampleRequest]:

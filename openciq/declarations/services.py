@@ -97,7 +97,9 @@ def _lock(actor: Any, declaration_id: int) -> Declaration:
         and not Declaration.objects.restrict(actor, "view").filter(pk=declaration_id).exists()
     ):
         raise NotFoundError(_("Not found."))
-    declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+    declaration: Declaration | None = (
+        Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+    )
     if declaration is None:
         raise NotFoundError(_("Not found."))
     return declaration
@@ -241,6 +243,7 @@ def declaration_update(
     declaration = form.save(commit=False)
     declaration.org_unit = declaration.enterprise.org_unit
     declaration.save()
+    assert isinstance(declaration, Declaration)
     _write_lines(declaration, line_forms)
     audit.record_change(
         actor=actor, action="declarations.declaration_updated", obj=declaration, before=before
@@ -681,7 +684,7 @@ def risk_rule_set_update(
     """Change a draft version (active and retired versions never change).
     Permission ``change_riskruleset``."""
     _require(actor, "declarations.change_riskruleset")
-    rules = RiskRuleSet.objects.select_for_update().filter(pk=rule_set_id).first()
+    rules: RiskRuleSet | None = RiskRuleSet.objects.select_for_update().filter(pk=rule_set_id).first()
     if rules is None:
         raise NotFoundError(_("Not found."))
     if rules.status != RuleSetStatus.DRAFT:
@@ -703,7 +706,7 @@ def risk_rule_set_activate(*, actor: Any, rule_set_id: int) -> RiskRuleSet:
     """Draft → active; the previously active version is retired. Decisions from now on use it.
     Permission ``activate_riskruleset``."""
     _require(actor, "declarations.activate_riskruleset")
-    rules = RiskRuleSet.objects.select_for_update().filter(pk=rule_set_id).first()
+    rules: RiskRuleSet | None = RiskRuleSet.objects.select_for_update().filter(pk=rule_set_id).first()
     if rules is None:
         raise NotFoundError(_("Not found."))
     if rules.status != RuleSetStatus.DRAFT:
@@ -748,6 +751,7 @@ def risk_signal_open(
         raise ValidationFailed(
             _("The signal was not recorded."), fields={"points": [_("Give 1 to 100 points.")]}
         )
+    signal: RiskSignal
     signal, created = RiskSignal.objects.select_for_update().get_or_create(
         source=source,
         reference=reference,
@@ -765,7 +769,9 @@ def risk_signal_open(
 def risk_signal_close(*, actor: Any, source: str, reference: str) -> RiskSignal:
     """Close an open signal. Permission ``change_risksignal``."""
     _require(actor, "declarations.change_risksignal")
-    signal = RiskSignal.objects.select_for_update().filter(source=source, reference=reference).first()
+    signal: RiskSignal | None = (
+        RiskSignal.objects.select_for_update().filter(source=source, reference=reference).first()
+    )
     if signal is None:
         raise NotFoundError(_("Not found."))
     before = audit.snapshot(signal)
@@ -782,7 +788,10 @@ def _lock_order(actor: Any, order_id: int) -> InspectionOrder:
     _require(actor, "declarations.work_inspectionorder")
     if not InspectionOrder.objects.in_scope(actor).filter(pk=order_id).exists():
         raise NotFoundError(_("Not found."))
-    return InspectionOrder.objects.select_for_update().select_related("declaration").get(pk=order_id)
+    order: InspectionOrder = (
+        InspectionOrder.objects.select_for_update().select_related("declaration").get(pk=order_id)
+    )
+    return order
 
 
 def _order_state(order: InspectionOrder, allowed: set[str]) -> None:
@@ -952,7 +961,9 @@ def sample_request_create(
     errors: dict[str, list[str]] = {}
     if order.kind != InspectionMode.SAMPLING:
         errors["order"] = [_("Only sampling orders take laboratory samples.")]
-    laboratory = OrgUnit.objects.filter(pk=laboratory_id, kind="laboratory", is_active=True).first()
+    laboratory: OrgUnit | None = OrgUnit.objects.filter(
+        pk=laboratory_id, kind="laboratory", is_active=True
+    ).first()
     if laboratory is None:
         errors["laboratory"] = [_("Choose one of the bureau's laboratories.")]
     if not sample_description.strip():
@@ -961,7 +972,7 @@ def sample_request_create(
         errors["tests"] = [_("This field is required.")]
     if line_id is not None and not order.declaration.lines.filter(pk=line_id).exists():
         errors["line"] = [_("This line is not part of the declaration.")]
-    if errors:
+    if errors or laboratory is None:
         raise ValidationFailed(_("The sample request was not created."), fields=errors)
     request = SampleRequest.objects.create(
         declaration=order.declaration,
@@ -995,7 +1006,9 @@ def sample_result_record(
         and not SampleRequest.objects.in_scope(actor).filter(pk=sample_request_id).exists()
     ):
         raise NotFoundError(_("Not found."))
-    request = SampleRequest.objects.select_for_update().filter(pk=sample_request_id).first()
+    request: SampleRequest | None = (
+        SampleRequest.objects.select_for_update().filter(pk=sample_request_id).first()
+    )
     if request is None:
         raise NotFoundError(_("Not found."))
     if request.status not in (SampleStatus.REQUESTED, SampleStatus.RECEIVED):

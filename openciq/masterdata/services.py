@@ -85,7 +85,7 @@ def enterprise_reclassify_decide(
     """
     if not actor.has_perm("masterdata.approve_enterpriseclasschange"):
         raise PermissionDeniedError()
-    change = (
+    change: EnterpriseClassChange | None = (
         EnterpriseClassChange.objects.select_for_update()
         .filter(pk=change_id, enterprise__in=Enterprise.objects.restrict(actor, "view"))
         .first()

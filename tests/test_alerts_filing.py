@@ -17,7 +17,6 @@ from openciq.alerts import selectors, services
 from openciq.alerts.choices import FilingStatus, FilingVerb
 from openciq.alerts.models import (
     FILING_TRANSITIONS,
-    FilingCounter,
     FilingTransition,
     PackagingFiling,
     add_years,
@@ -31,7 +30,7 @@ from openciq.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from openciq.core.models import AuditEvent
+from openciq.core.models import AuditEvent, Counter
 from tests import factories as f
 from tests import personas
 from tests.alerts_factories import PackagingFilingFactory, application, gz_enterprise, member_of
@@ -82,7 +81,7 @@ def state(filing: PackagingFiling) -> tuple[Any, ...]:
         filing.updated_at,
         FilingTransition.objects.filter(filing=filing).count(),
         AuditEvent.objects.count(),
-        FilingCounter.objects.count(),
+        list(Counter.objects.values_list("name", "value")),
     )
 
 
@@ -192,8 +191,8 @@ def test_numbers_count_per_branch_and_year_and_never_repeat() -> None:
         f"SZ-FCM-{year}-0001",
     ]
     assert all(re.fullmatch(r"[A-Z]{2,3}-FCM-\d{4}-\d{4}", n) for n in numbers)
-    counters = dict(FilingCounter.objects.values_list("org_unit__code", "last_number"))
-    assert counters == {"GZ": 3, "SZ": 1}
+    counters = dict(Counter.objects.filter(name__startswith="filing:").values_list("name", "value"))
+    assert counters == {f"filing:GZ:{year}": 3, f"filing:SZ:{year}": 1}
 
 
 def test_number_counter_starts_again_each_year() -> None:
@@ -209,6 +208,8 @@ def test_number_counter_starts_again_each_year() -> None:
         "GZ-FCM-2025-0002",
         "GZ-FCM-2026-0001",
     )
+    counters = dict(Counter.objects.filter(name__startswith="filing:").values_list("name", "value"))
+    assert counters == {"filing:GZ:2025": 2, "filing:GZ:2026": 1}
 
 
 @pytest.mark.parametrize("verb", ["refuse", "suspend", "revoke"])
@@ -457,4 +458,4 @@ def test_concurrent_approvals_in_one_branch_get_distinct_consecutive_numbers(cle
     year = timezone.localdate().year
     numbers = sorted(r.number for r in results)
     assert numbers == [f"GZ-FCM-{year}-{n:04d}" for n in range(1, 7)]
-    assert FilingCounter.objects.get(org_unit__code="GZ", year=year).last_number == 6
+    assert Counter.objects.get(name=f"filing:GZ:{year}").value == 6

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections import Counter
+from collections import Counter as Tally
 
 import pytest
 from django.utils import timezone
@@ -14,9 +14,9 @@ from django.utils import timezone
 from openciq.accounts.services import system_actor
 from openciq.alerts import services
 from openciq.alerts.choices import FilingStatus
-from openciq.alerts.models import FILING_TRANSITIONS, FilingCounter, FilingTransition, PackagingFiling
+from openciq.alerts.models import FILING_TRANSITIONS, FilingTransition, PackagingFiling
 from openciq.alerts.seed import seed
-from openciq.core.models import AuditEvent
+from openciq.core.models import AuditEvent, Counter
 from openciq.core.registry import registry
 from tests import personas
 
@@ -33,7 +33,7 @@ def test_demo_seed_makes_twenty_filings_in_every_state_with_consistent_timelines
     run()
     filings = list(PackagingFiling.objects.all())
     assert len(filings) == 20
-    assert set(Counter(f.status for f in filings)) == set(FilingStatus.values)
+    assert set(Tally(f.status for f in filings)) == set(FilingStatus.values)
     for filing in filings:
         steps = list(FilingTransition.objects.filter(filing=filing).order_by("at", "id"))
         assert steps[0].from_status == "" and steps[-1].to_status == filing.status
@@ -53,14 +53,15 @@ def test_demo_seed_makes_twenty_filings_in_every_state_with_consistent_timelines
 
 def test_seed_counters_match_the_numbers_so_the_next_approval_continues_them() -> None:
     run()
-    for counter in FilingCounter.objects.select_related("org_unit"):
-        prefix = f"{counter.org_unit.code}-FCM-{counter.year}-"
-        assert PackagingFiling.objects.filter(number__startswith=prefix).count() == counter.last_number
+    counters = dict(Counter.objects.filter(name__startswith="filing:").values_list("name", "value"))
+    numbered = PackagingFiling.objects.exclude(number=None).select_related("org_unit")
+    issued = Tally(f"filing:{f.org_unit.code}:{timezone.localdate(f.decided_at).year}" for f in numbered)
+    assert counters and counters == dict(issued)
     submitted = PackagingFiling.objects.filter(status="submitted").select_related("org_unit").first()
     year = timezone.localdate().year
-    counter = FilingCounter.objects.filter(org_unit=submitted.org_unit, year=year).first()
-    issued = services.filing_approve(actor=personas.system_admin(), filing_id=submitted.pk).number
-    assert issued == f"{submitted.org_unit.code}-FCM-{year}-{(counter.last_number if counter else 0) + 1:04d}"
+    last = counters.get(f"filing:{submitted.org_unit.code}:{year}", 0)
+    number = services.filing_approve(actor=personas.system_admin(), filing_id=submitted.pk).number
+    assert number == f"{submitted.org_unit.code}-FCM-{year}-{last + 1:04d}"
 
 
 def test_second_run_adds_nothing_and_records_nothing() -> None:

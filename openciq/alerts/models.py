@@ -192,23 +192,3 @@ class FilingTransition(OpenciqModel):
 
     def __str__(self) -> str:
         return f"{self.filing_id}: {self.from_status or '-'} → {self.to_status}"
-
-
-class FilingCounter(OpenciqModel):
-    """The last filing number a branch issued in a year; locked while the next one is taken."""
-
-    org_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch bureau")
-    )
-    year = models.PositiveSmallIntegerField(_("year"))
-    last_number = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        ordering = ["org_unit", "year"]
-        default_permissions = ()
-        verbose_name = _("filing number counter")
-        verbose_name_plural = _("filing number counters")
-        constraints = [models.UniqueConstraint(fields=["org_unit", "year"], name="filing_counter_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.org_unit_id}/{self.year}: {self.last_number}"

@@ -1,13 +1,19 @@
-"""Filing numbers: ``<branch code>-FCM-<year>-<serial>``, serial counted per branch and year."""
+"""Filing numbers: ``<branch code>-FCM-<year>-<serial>``, serial counted per branch and year.
+
+The serials live in the project's one counter facility (:mod:`openciq.core.numbering`), under
+the name :func:`counter_name` gives.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from openciq.accounts.models import OrgUnit
-from openciq.alerts.models import FilingCounter
+from openciq.core.numbering import next_value
 
 PREFIX = "FCM"  # food-contact materials
+
+
+def counter_name(branch_code: str, year: int) -> str:
+    return f"filing:{branch_code}:{year}"
 
 
 def format_number(branch_code: str, year: int, serial: int) -> str:
@@ -21,11 +27,5 @@ def next_filing_number(*, org_unit: OrgUnit, year: int) -> str:
     approvals in the same branch and year queue here and never get the same number; a rolled-back
     approval gives its number back.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("next_filing_number must run inside a transaction")
-    # get_or_create retries the read when a concurrent transaction created the row first.
-    FilingCounter.objects.get_or_create(org_unit=org_unit, year=year)
-    counter = FilingCounter.objects.select_for_update().get(org_unit=org_unit, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number", "updated_at"])
-    return format_number(org_unit.code, year, counter.last_number)
+    serial = next_value(counter_name(org_unit.code, year))
+    return format_number(org_unit.code, year, serial)

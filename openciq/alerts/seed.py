@@ -23,13 +23,14 @@ from openciq.alerts.choices import FilingStatus, FilingVerb, PackagingCategory
 from openciq.alerts.models import (
     FILING_TRANSITIONS,
     VALIDITY_YEARS,
-    FilingCounter,
     FilingTransition,
     PackagingFiling,
     add_years,
 )
-from openciq.alerts.numbering import format_number
+from openciq.alerts.numbering import counter_name, format_number
 from openciq.core import audit
+from openciq.core.models import Counter
+from openciq.core.numbering import advance_to
 from openciq.masterdata.choices import EnterpriseKind
 from openciq.masterdata.models import Enterprise
 
@@ -161,31 +162,22 @@ def _timeline(
 
 def _number(filings: list[PackagingFiling]) -> int:
     """Give approved (and later suspended or revoked) filings their numbers, in order of approval,
-    continuing each branch's counter for the year."""
+    continuing each branch's counter for the year, then advance the counters past them."""
     issued = sorted((f for f in filings if f.valid_until), key=lambda f: f.decided_at or timezone.now())
     if not issued:
         return 0
-    counters = {
-        (c.org_unit_id, c.year): c
-        for c in FilingCounter.objects.select_for_update().filter(
-            org_unit_id__in={f.org_unit_id for f in issued}
-        )
-    }
     branch_codes = dict(
         OrgUnit.objects.filter(pk__in={f.org_unit_id for f in issued}).values_list("pk", "code")
     )
-    new = []
-    for filing in issued:
-        year = timezone.localdate(filing.decided_at).year
-        counter = counters.get((filing.org_unit_id, year))
-        if counter is None:
-            counter = FilingCounter(org_unit_id=filing.org_unit_id, year=year, last_number=0)
-            counters[(filing.org_unit_id, year)] = counter
-            new.append(counter)
-        counter.last_number += 1
-        filing.number = format_number(branch_codes[filing.org_unit_id], year, counter.last_number)
-    FilingCounter.objects.bulk_update([c for c in counters.values() if c.pk], ["last_number"])
-    FilingCounter.objects.bulk_create(new)
+    keys = [(branch_codes[f.org_unit_id], timezone.localdate(f.decided_at).year) for f in issued]
+    names = {counter_name(code, year) for code, year in keys}
+    last = dict(Counter.objects.select_for_update().filter(name__in=names).values_list("name", "value"))
+    for filing, (code, year) in zip(issued, keys, strict=True):
+        name = counter_name(code, year)
+        last[name] = last.get(name, 0) + 1
+        filing.number = format_number(code, year, last[name])
+    for name, value in last.items():
+        advance_to(name, value)
     return len(issued)
 
 

@@ -95,3 +95,37 @@ def test_menu_shows_only_sections_the_user_may_see() -> None:
     page = client.get("/").content.decode()
     assert "/masterdata/enterprises/" in page
     assert "/accounts/users/" not in page and "/audit/" not in page
+
+
+def _po_entries(text: str) -> list[tuple[str, str, bool]]:
+    """(msgid, msgstr, fuzzy) of every entry of a .po file (plural forms joined)."""
+    entries, current, field, fuzzy = [], {"msgid": "", "msgstr": ""}, None, False
+    for line in [*text.splitlines(), ""]:
+        if not line.strip():
+            if field is not None:
+                entries.append((current["msgid"], current["msgstr"], fuzzy))
+            current, field, fuzzy = {"msgid": "", "msgstr": ""}, None, False
+        elif line.startswith("#,") and "fuzzy" in line:
+            fuzzy = True
+        elif line.startswith(("msgid ", "msgid_plural ")):
+            field = "msgid"
+            current["msgid"] += line.split(" ", 1)[1].strip('"')
+        elif line.startswith("msgstr"):
+            field = "msgstr"
+            current["msgstr"] += line.split(" ", 1)[1].strip('"')
+        elif line.startswith('"') and field:
+            current[field] += line.strip('"')
+    return entries
+
+
+def test_every_message_has_a_chinese_translation() -> None:
+    """Both languages are complete: the catalogue has no empty or fuzzy translation."""
+    from pathlib import Path
+
+    po = Path(__file__).resolve().parents[1] / "openciq" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    entries = [e for e in _po_entries(po.read_text(encoding="utf-8")) if e[0]]  # skip the header
+    assert len(entries) > 100
+    untranslated = [msgid for msgid, msgstr, _fuzzy in entries if not msgstr]
+    fuzzy = [msgid for msgid, _msgstr, is_fuzzy in entries if is_fuzzy]
+    assert untranslated == [], f"{len(untranslated)} untranslated, e.g. {untranslated[:5]}"
+    assert fuzzy == [], f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"

@@ -158,6 +158,7 @@ class Declaration(WorkflowModel):
             models.Index(fields=["port", "status", "-id"], name="decl_port_status_idx"),
             models.Index(fields=["enterprise", "decided_at"], name="decl_enterprise_decided_idx"),
             models.Index(fields=["status", "-id"], name="decl_status_idx"),
+            models.Index(fields=["submitted_at"], name="decl_submitted_idx"),
         ]
 
     def __str__(self) -> str:

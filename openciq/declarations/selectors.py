@@ -7,7 +7,10 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from openciq.accounts.choices import OrgUnitKind
+from openciq.accounts.models import OrgUnit
 from openciq.core.errors import NotFoundError
+from openciq.core.models import has_global_scope
 from openciq.declarations.choices import Conformity, DeclarationStatus, OrderStatus
 from openciq.declarations.models import (
     Certificate,
@@ -48,7 +51,8 @@ def declaration_get(*, actor: Any, pk: Any) -> Declaration:
 
 def declaration_detail(*, actor: Any, declaration: Declaration) -> dict[str, Any]:
     """Everything the declaration page shows besides the header."""
-    is_enterprise_side = not actor.has_perm("declarations.decide_declaration")
+    # Staff of the authority have an org unit; enterprise users do not.
+    is_enterprise_side = not has_global_scope(actor) and getattr(actor, "org_unit_id", None) is None
     decision = getattr(declaration, "risk_decision", None)
     return {
         "lines": list(declaration.lines.select_related("product", "origin_premises")),
@@ -71,6 +75,9 @@ def declaration_actions(*, actor: Any, declaration: Declaration) -> list[str]:
         for verb, perm in ACTION_PERMS.items()
         if declaration.status in Declaration.transitions[verb][0] and actor.has_perm(perm)
     ]
+    inspection_side = actor.has_perm("declarations.decide_declaration")
+    if "cancel" in verbs and not declaration.is_editable and not inspection_side:
+        verbs.remove("cancel")  # enterprises cancel only what is still theirs to change
     if declaration.is_editable and actor.has_perm("declarations.change_declaration"):
         verbs.insert(0, "edit")
     return verbs
@@ -85,6 +92,11 @@ def attachment_get(*, actor: Any, pk: Any) -> DeclarationAttachment:
         return attachment
     except (DeclarationAttachment.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundError(_("Not found.")) from exc
+
+
+def laboratories() -> QuerySet[OrgUnit]:
+    """The bureau's active laboratories, which sample requests go to."""
+    return OrgUnit.objects.filter(kind=OrgUnitKind.LABORATORY, is_active=True).order_by("code")
 
 
 def enterprise_history(*, actor: Any, enterprise_id: int) -> QuerySet[Declaration]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -819,7 +819,7 @@ def order_assign(*, actor: Any, order_id: int, inspector_id: int) -> InspectionO
     Permission ``work_inspectionorder``. Audit ``declarations.inspection_order_assigned``."""
     order = _lock_order(actor, order_id)
     _order_state(order, {OrderStatus.OPEN, OrderStatus.IN_PROGRESS})
-    inspector = next((u for u in inspectors_for(order) if u.pk == inspector_id), None)
+    inspector = inspectors_for(order).filter(pk=inspector_id).first()
     if inspector is None:
         raise ValidationFailed(
             _("The order was not assigned."),
@@ -831,20 +831,22 @@ def order_assign(*, actor: Any, order_id: int, inspector_id: int) -> InspectionO
     return order
 
 
-def inspectors_for(order: InspectionOrder) -> list[Any]:
-    """Active users who may work orders and whose area covers the order's port."""
+def inspectors_for(order: InspectionOrder) -> QuerySet[Any]:
+    """Active users who may work orders and whose area covers the order's port (their org
+    unit is the port's or one above it)."""
     from openciq.accounts.models import User
 
     path = order.port.org_unit.path
-    candidates = User.objects.filter(is_active=True, org_unit__isnull=False).select_related("org_unit")
-    return [
-        u
-        for u in candidates.filter(
-            Q(groups__permissions__codename="work_inspectionorder")
-            | Q(user_permissions__codename="work_inspectionorder")
-        ).distinct()
-        if path.startswith(u.org_unit.path)
-    ]
+    covering = [path[: i + 1] for i, char in enumerate(path) if char == "/" and i > 0]
+    may_work = Q(groups__permissions__codename="work_inspectionorder") | Q(
+        user_permissions__codename="work_inspectionorder"
+    )
+    return (
+        User.objects.filter(may_work, is_active=True, org_unit__path__in=covering)
+        .select_related("org_unit")
+        .distinct()
+        .order_by("username")
+    )
 
 
 @audit.audited

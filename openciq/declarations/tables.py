@@ -7,9 +7,9 @@ import datetime as dt
 from typing import Any
 
 import django_tables2 as tables
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,11 +25,45 @@ from openciq.declarations.models import (
 )
 
 DATETIME = "Y-m-d H:i"
+WRAP = {"td": {"class": "text-wrap"}}
+# Badge colour per state (declarations, orders, samples, certificates, rule sets) and result.
+# Pages draw the same badges with ``partials/status_badge.html``; a test keeps the two in step.
+STATUS_COLOURS = {
+    **dict.fromkeys(["released", "conform", "valid", "done", "active", "reported", "ok"], "green"),
+    **dict.fromkeys(["rejected", "not_conform", "revoked", "not_ok"], "red"),
+    **dict.fromkeys(["returned", "replaced"], "orange"),
+    **dict.fromkeys(["submitted", "accepted", "open", "requested"], "blue"),
+    **dict.fromkeys(["document_review", "received"], "azure"),
+    **dict.fromkeys(["inspection", "in_progress"], "purple"),
+    "sampling": "indigo",
+}
 
 
 def badge(status: str, label: Any) -> str:
-    """A status badge coloured by state (one colour table: ``partials/status_badge.html``)."""
-    return render_to_string("declarations/partials/status_badge.html", {"status": status, "label": label})
+    return format_html(
+        '<span class="badge bg-{}-lt">{}</span>', STATUS_COLOURS.get(status, "secondary"), label
+    )
+
+
+class StatusColumn(tables.Column):
+    """A state or result as a coloured badge (tables2 hands over its label as ``value``)."""
+
+    def render(self, value: Any, record: Any, bound_column: Any) -> str:
+        return badge(getattr(record, bound_column.accessor), value)
+
+    def value(self, value: Any) -> Any:
+        return value
+
+
+class TimeColumn(tables.Column):
+    """A time in the local time zone (Asia/Shanghai), as on the pages and in exports."""
+
+    def render(self, value: dt.datetime) -> str:
+        return local(value)
+
+
+def local(value: dt.datetime | None) -> str:
+    return date_format(timezone.localtime(value), DATETIME) if value else ""
 
 
 def age(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -58,22 +92,19 @@ class DeclarationsTable(OpenciqTable):
     class Meta(OpenciqTable.Meta):
         exclude = ("pk",)
 
-    def render_status(self, record: Any) -> str:
-        return badge(record.status, record.get_status_display())
-
 
 class DeclarationTable(DeclarationsTable):
     # Only columns backed by an index sort, so that sorting stays fast at millions of rows.
     number = tables.Column(linkify=_link("declaration_detail"))
-    enterprise = tables.Column(accessor="enterprise__name", orderable=False, verbose_name=_("enterprise"))
-    port = tables.Column(accessor="port__code", orderable=False, verbose_name=_("port of exit"))
-    destination = tables.Column(
-        accessor="destination__name", orderable=False, verbose_name=_("destination country")
+    enterprise = tables.Column(
+        accessor="enterprise__name", orderable=False, verbose_name=_("enterprise"), attrs=WRAP
     )
-    status = tables.Column(order_by=("status", "-id"))
-    inspection_mode = tables.Column(orderable=False)
+    port = tables.Column(accessor="port__code", orderable=False, verbose_name=_("port of exit"))
+    destination = tables.Column(accessor="destination__code", orderable=False, verbose_name=_("destination"))
+    status = StatusColumn(order_by=("status", "-id"))
+    inspection_mode = tables.Column(orderable=False, attrs=WRAP)
     total_value_usd = tables.Column(orderable=False, attrs={"td": {"class": "text-end"}})
-    submitted_at = tables.DateTimeColumn(format=DATETIME, orderable=False)
+    submitted_at = TimeColumn(orderable=False)
 
     class Meta(DeclarationsTable.Meta):
         model = Declaration
@@ -93,17 +124,17 @@ class DeclarationTable(DeclarationsTable):
         url = reverse("declarations:enterprise_history", args=[record.enterprise_id])
         return format_html('<a href="{}">{}</a>', url, record.enterprise.name)
 
+    def value_enterprise(self, value: str) -> str:
+        return value
+
 
 class EnterpriseHistoryTable(DeclarationTable):
+    conformity = StatusColumn(orderable=False)
+    decided_at = TimeColumn(orderable=False)
+
     class Meta(DeclarationTable.Meta):
-        exclude = ("pk", "enterprise")
+        exclude = ("pk", "enterprise", "submitted_at")
         fields = (*DeclarationTable.Meta.fields, "conformity", "decided_at")
-
-    decided_at = tables.DateTimeColumn(format=DATETIME, orderable=False)
-    conformity = tables.Column(orderable=False)
-
-    def render_conformity(self, record: Declaration) -> str:
-        return badge(record.conformity, record.get_conformity_display())
 
 
 class WorklistTable(DeclarationsTable):
@@ -114,11 +145,11 @@ class WorklistTable(DeclarationsTable):
     )
     number = tables.Column(accessor="declaration__number", verbose_name=_("declaration"), orderable=False)
     enterprise = tables.Column(
-        accessor="declaration__enterprise__name", verbose_name=_("enterprise"), orderable=False
+        accessor="declaration__enterprise__name", verbose_name=_("enterprise"), orderable=False, attrs=WRAP
     )
     kind = tables.Column(orderable=False)
     port = tables.Column(accessor="port__code", verbose_name=_("port"), orderable=False)
-    status = tables.Column(orderable=False)
+    status = StatusColumn(orderable=False)
     assigned_to = tables.Column(orderable=False, default=_("unassigned"))
     open = tables.Column(accessor="pk", verbose_name="", orderable=False, exclude_from_export=True)
 
@@ -127,8 +158,13 @@ class WorklistTable(DeclarationsTable):
         fields = ("waiting", "number", "enterprise", "kind", "port", "status", "assigned_to", "open")
         empty_text = _("Nothing is waiting for inspection.")
 
-    def render_waiting(self, value: dt.datetime) -> str:
+    def value_waiting(self, value: dt.datetime) -> str:
         return age(value)
+
+    def render_waiting(self, value: dt.datetime) -> str:
+        hours = (timezone.now() - value).total_seconds() / 3600
+        css = "text-danger fw-bold" if hours >= 24 else "text-warning fw-bold" if hours >= 4 else ""
+        return format_html('<span class="{}">{}</span>', css, age(value))
 
     def render_number(self, record: InspectionOrder) -> str:
         url = reverse("declarations:declaration_detail", args=[record.declaration_id])
@@ -149,9 +185,10 @@ class SampleRequestTable(DeclarationsTable):
         order_by=("declaration_id",),
     )
     laboratory = tables.Column(accessor="laboratory__name", orderable=False)
-    result = tables.Column(orderable=False)
-    reported_at = tables.DateTimeColumn(format=DATETIME)
-    created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("requested at"))
+    status = StatusColumn()
+    result = StatusColumn(orderable=False)
+    created_at = TimeColumn(verbose_name=_("requested at"))
+    reported_at = TimeColumn()
 
     class Meta(DeclarationsTable.Meta):
         model = SampleRequest
@@ -168,12 +205,12 @@ class SampleRequestTable(DeclarationsTable):
         )
         empty_text = _("No sample requests.")
 
-    def render_result(self, record: SampleRequest) -> str:
-        return badge(record.result, record.get_result_display())
-
 
 class CertificateTable(DeclarationsTable):
     number = tables.Column(linkify=_link("certificate_detail"), order_by=("id",))
+    kind = tables.Column(orderable=False)
+    direction = tables.Column(orderable=False)
+    status = StatusColumn(orderable=False)
     declaration = tables.Column(
         accessor="declaration__number",
         orderable=False,
@@ -183,8 +220,7 @@ class CertificateTable(DeclarationsTable):
             else None
         ),
     )
-    issued_at = tables.DateTimeColumn(format=DATETIME, orderable=False)
-    status = tables.Column(orderable=False)
+    issued_at = TimeColumn(orderable=False)
 
     class Meta(DeclarationsTable.Meta):
         model = Certificate
@@ -194,8 +230,9 @@ class CertificateTable(DeclarationsTable):
 
 class RuleSetTable(DeclarationsTable):
     version = tables.Column(linkify=_link("riskruleset_detail"))
-    activated_at = tables.DateTimeColumn(format=DATETIME)
-    created_at = tables.DateTimeColumn(format=DATETIME, verbose_name=_("created at"))
+    status = StatusColumn()
+    created_at = TimeColumn(verbose_name=_("created at"))
+    activated_at = TimeColumn()
 
     class Meta(DeclarationsTable.Meta):
         model = RiskRuleSet
@@ -208,7 +245,7 @@ class RuleSetTable(DeclarationsTable):
 class RiskSignalTable(DeclarationsTable):
     enterprise = tables.Column(accessor="enterprise__name", orderable=False)
     destination = tables.Column(accessor="destination__name", orderable=False)
-    opened_at = tables.DateTimeColumn(format=DATETIME)
+    opened_at = TimeColumn()
 
     class Meta(DeclarationsTable.Meta):
         model = RiskSignal

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -34,14 +34,14 @@ from openciq.core.errors import ConflictError, NotFoundError, ServiceError
 SECTION = {"active_section": "alerts"}
 
 DONE = {
-    FilingVerb.SUBMIT: _lazy("The filing was submitted to the supervising branch."),
-    FilingVerb.REVIEW: _lazy("The review has started."),
-    FilingVerb.APPROVE: _lazy("The filing was approved and its number issued."),
-    FilingVerb.REFUSE: _lazy("The filing was refused."),
-    FilingVerb.SUSPEND: _lazy("The filing was suspended."),
-    FilingVerb.REINSTATE: _lazy("The filing was reinstated."),
-    FilingVerb.REVOKE: _lazy("The filing was revoked."),
-    FilingVerb.WITHDRAW: _lazy("The filing was withdrawn."),
+    FilingVerb.SUBMIT: gettext_lazy("The filing was submitted to the supervising branch."),
+    FilingVerb.REVIEW: gettext_lazy("The review has started."),
+    FilingVerb.APPROVE: gettext_lazy("The filing was approved and its number issued."),
+    FilingVerb.REFUSE: gettext_lazy("The filing was refused."),
+    FilingVerb.SUSPEND: gettext_lazy("The filing was suspended."),
+    FilingVerb.REINSTATE: gettext_lazy("The filing was reinstated."),
+    FilingVerb.REVOKE: gettext_lazy("The filing was revoked."),
+    FilingVerb.WITHDRAW: gettext_lazy("The filing was withdrawn."),
 }
 
 

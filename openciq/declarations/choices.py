@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DeclarationStatus(models.TextChoices):
@@ -12,7 +13,7 @@ class DeclarationStatus(models.TextChoices):
     SAMPLING = "sampling", _("Sampling and testing")
     CONFORM = "conform", _("Conform")
     RELEASED = "released", _("Released")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("declaration status", "Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CANCELLED = "cancelled", _("Cancelled")
 

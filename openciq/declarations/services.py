@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openciq.accounts.models import OrgUnit
 from openciq.accounts.services import SYSTEM_USERNAME, system_actor
@@ -72,6 +73,17 @@ PAST = {
     "withdraw": "withdrawn",
     "cancel": "cancelled",
 }
+# What each verb does, for messages that refuse it.
+VERB_LABELS = {
+    "submit": gettext_lazy("submission"),
+    "accept": gettext_lazy("acceptance"),
+    "return": gettext_lazy("return for correction"),
+    "assess": gettext_lazy("risk assessment"),
+    "decide": gettext_lazy("conformity decision"),
+    "release": gettext_lazy("release"),
+    "withdraw": gettext_lazy("withdrawal"),
+    "cancel": gettext_lazy("cancellation"),
+}
 MAX_LINES = 200
 _rng = random.SystemRandom()
 
@@ -109,11 +121,11 @@ def _check_transition(declaration: Declaration, verb: str) -> None:
     allowed_from, _to = Declaration.transitions[verb]
     if declaration.status not in allowed_from:
         raise TransitionNotAllowed(
-            _("Declaration %(number)s is %(state)s; it cannot be %(verb)s from that state.")
+            _("Declaration %(number)s is %(state)s; %(action)s is not possible in that state.")
             % {
                 "number": declaration.number,
                 "state": declaration.get_status_display(),
-                "verb": _(PAST[verb]),
+                "action": VERB_LABELS[verb],
             },
             fields={"status": [declaration.status]},
         )

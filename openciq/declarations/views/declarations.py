@@ -46,6 +46,7 @@ from openciq.declarations.views._common import (
     _run,
     _show_row_errors,
 )
+from openciq.masterdata.choices import RiskCategory
 from openciq.masterdata.models import Enterprise
 
 LINE_FIELDS = tuple(DeclarationLineForm.base_fields)
@@ -299,9 +300,9 @@ def _factor_text(key: str, detail: dict[str, Any]) -> tuple[str, str]:
     if key == "enterprise_class":
         return _("Enterprise class"), _("Class %(c)s") % {"c": detail.get("class", "")}
     if key == "product_risk":
-        return _("Product risk"), _("Highest risk category of the goods: %(c)s") % {
-            "c": detail.get("category", "")
-        }
+        category = detail.get("category", "")
+        label = dict(RiskCategory.choices).get(category, category)
+        return _("Product risk"), _("Highest risk category of the goods: %(c)s") % {"c": label}
     if key == "history":
         if detail.get("new"):
             return _("Compliance history"), _(

@@ -94,6 +94,7 @@ def test_declaration_from_entry_to_release(
     page.fill("#id_containers", df.CONTAINER)
     page.fill("#id_planned_shipment_date", (dt.date.today() + dt.timedelta(days=5)).isoformat())
     page.fill("#id_consignee_name", "Tokyo Fresh Foods Co., Ltd.")
+    page.select_option("#id_certificate_kind", "phytosanitary")
     page.select_option("#id_lines-0-product", str(world.product.pk))
     page.fill("#id_lines-0-description", "新鲜大蒜 Fresh garlic")
     page.fill("#id_lines-0-quantity", "1200")
@@ -159,4 +160,32 @@ def test_declaration_from_entry_to_release(
     shot(page, "declarations-detail.png")
     page.get_by_role("link", name="查看变更历史").click()  # the audit history, loaded by htmx
     page.locator("#history table").wait_for()
+
+    # The release issued the phytosanitary certificate it asked for: its QR page says valid.
+    certificate = declaration.certificates.get()
+    page.goto(f"{base}/declarations/certificates/{certificate.pk}/")
+    verify_url = page.locator("a[href*='/declarations/verify/']").first.get_attribute("href")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="签名文件").click()
+    signed = tmp_path / "signed.ociq.json"
+    download_info.value.save_as(signed)
+    page.close()
+    public = browser.new_page(viewport={"width": 1000, "height": 900}, locale="zh-CN")  # nobody signed in
+    public.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    public.goto(verify_url)
+    assert public.locator("[data-status=valid]").count() == 1
+    assert certificate.number in public.content()
+    shot(public, "declarations-certificate-verify.png")
+
+    # The signed file verifies by signature; one changed byte makes it fail.
+    public.goto(f"{base}/declarations/verify/")
+    public.set_input_files("input[type=file]", str(signed))
+    public.locator("form button[type=submit]").click()
+    assert public.locator("[data-result=valid]").count() == 1
+    tampered = tmp_path / "tampered.ociq.json"
+    tampered.write_bytes(signed.read_bytes().replace(b"1200.000", b"1200.001", 1))
+    public.set_input_files("input[type=file]", str(tampered))
+    public.locator("form button[type=submit]").click()
+    assert public.locator("[data-result=invalid]").count() == 1
+    shot(public, "declarations-certificate-tampered.png")
     assert errors == []

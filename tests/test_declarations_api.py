@@ -216,7 +216,10 @@ def test_documents_are_attached_to_drafts_and_downloaded_within_scope() -> None:
     assert attachment["title"] == "商业发票" and attachment["filename"].endswith(".pdf")
     download = api.client.get(f"{BASE}/attachments/{attachment['id']}/file")
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 invoice"
-    assert Api(personas.inspector_sz()).client.get(f"{BASE}/attachments/{attachment['id']}/file").status_code == 404
+    assert (
+        Api(personas.inspector_sz()).client.get(f"{BASE}/attachments/{attachment['id']}/file").status_code
+        == 404
+    )
     script = SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")
     refused = api.client.post(path, data={"title": "x", "file": script})
     assert refused.status_code == 400 and "file" in refused.json()["fields"]

@@ -325,7 +325,10 @@ class World:
 
     def _load_places(self) -> None:
         rng = self.rng
-        codes = dict(Country.objects.values_list("code", "id"))
+        countries = {
+            code: (pk, name) for code, pk, name in Country.objects.values_list("code", "id", "name_en")
+        }
+        codes = {code: pk for code, (pk, _name) in countries.items()}
         self.fresh_dest = self._table({c: w for c, w in FRESH_DESTINATIONS.items() if c in codes})
         self.dest = self._table({c: w for c, w in DESTINATIONS.items() if c in codes})
         self.country_id = codes
@@ -351,9 +354,9 @@ class World:
             self.containers.append(body + iso6346.calc_check_digit(body))
         self.plates = [f"粤Z{rng.choice('ABCDEFGH')}{rng.randint(1000, 9999)}港" for _ in range(400)]
         self.consignees = {
-            code: [(f"{n} {'Trading' if code in ('HK', 'MO') else 'Foods & Goods'} Ltd.", f"{rng.randint(1, 300)} "
-                    f"Harbour Road, {code}") for n in CONSIGNEES]
-            for code in codes
+            code: [(f"{n} {'Trading' if code in ('HK', 'MO') else 'Foods & Goods'} Ltd.",
+                    f"{rng.randint(1, 300)} Harbour Road, {name}") for n in CONSIGNEES]
+            for code, (_pk, name) in countries.items()
         }  # fmt: skip
 
     @staticmethod
@@ -694,7 +697,8 @@ def seed_history(
     wanted = count - Declaration.objects.filter(created_by=actor).count()
     if wanted <= 0:
         return {}
-    until = until or timezone.localdate() - dt.timedelta(days=1)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    until = min(until or yesterday, yesterday)  # history is decided and released by now
     first = until.replace(year=until.year - years, day=min(until.day, 28)) + dt.timedelta(days=1)
     world = World(rng)
     if not world.firms:
@@ -717,7 +721,8 @@ def seed_history(
                 )
     summary = _finish(generator, actor, made, first, until)
     if progress:
-        progress(f"  history seeded in {time.monotonic() - started:,.0f} s: {summary}")
+        shown = {k: v for k, v in summary.items() if k != "stats"}
+        progress(f"  history seeded in {time.monotonic() - started:,.0f} s: {shown}")
     return summary
 
 

@@ -63,6 +63,31 @@ def time_assessments(admin: Any, ids: list[int]) -> tuple[list[int], int, Counte
     return samples, len(captured), modes
 
 
+def time_decisions(ids: list[int]) -> tuple[list[int], int]:
+    """The risk decision alone (``services.risk_decide``: read the active rules, gather the
+    inputs, run the engine, store the decision with its factors and draw), each in its own
+    committed transaction with the declaration locked, as the service runs it."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from openciq.declarations import services
+    from openciq.declarations.models import Declaration
+
+    def decide(pk: int) -> None:
+        with transaction.atomic():
+            declaration = Declaration.objects.select_for_update().get(pk=pk)
+            services.risk_decide(declaration, services.active_rule_set())
+
+    with CaptureQueriesContext(connection) as captured:
+        decide(ids[0])
+    samples = []
+    for pk in ids[1:]:
+        start = time.perf_counter_ns()
+        decide(pk)
+        samples.append(time.perf_counter_ns() - start)
+    return samples, len(captured)
+
+
 def baseline(n: int, template: dict[str, Any]) -> list[int]:
     """Raw INSERT of a declaration and its line, committed, ``n`` times; removed afterwards."""
     from django.db import connection, transaction
@@ -164,11 +189,14 @@ def measure(args: argparse.Namespace) -> None:
     base = harness.summarize(baseline(args.requests, template))
     results = []
     for label, samples in scenarios.items():
-        ids = accepted_drafts(admin, samples)
-        timings, queries, modes = time_assessments(admin, ids)
-        row = {"scenario": label, "queries": queries, **harness.summarize(timings), "modes": dict(modes)}
-        row["history_365d"] = history_in_window([s["enterprise"] for s in samples])
-        row["ratio"] = common.ratio(row["p95_ms"], base["p95_ms"])
+        history = history_in_window([s["enterprise"] for s in samples])
+        timings, queries = time_decisions(accepted_drafts(admin, samples))
+        row = {"scenario": f"{label}: risk decision", "queries": queries, **harness.summarize(timings)}
+        row.update(modes={}, history_365d=history, ratio=common.ratio(row["p95_ms"], base["p95_ms"]))
+        results.append(row)
+        timings, queries, modes = time_assessments(admin, accepted_drafts(admin, samples))
+        row = {"scenario": f"{label}: whole assessment", "queries": queries, **harness.summarize(timings)}
+        row.update(modes=dict(modes), history_365d=history, ratio=common.ratio(row["p95_ms"], base["p95_ms"]))
         results.append(row)
     info.update(baseline=base, results=results, peak_rss_mib=harness.peak_rss_mib())
     report(args.database, info)

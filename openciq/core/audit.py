@@ -113,17 +113,18 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The audited field values of ``obj`` (foreign keys by id)."""
+def snapshot(obj: models.Model, *, extra: bool = True) -> dict[str, Any]:
+    """The audited field values of ``obj`` (foreign keys by id), with what its ``audit_extra``
+    adds (related rows) unless ``extra`` is false: a status change does not touch them."""
     exclude: frozenset[str] = getattr(obj, "audit_exclude", frozenset())
     values = {
         f.attname if f.is_relation else f.name: json_value(getattr(obj, f.attname))
         for f in obj._meta.concrete_fields
         if f.name not in exclude and not f.primary_key
     }
-    extra = getattr(obj, "audit_extra", None)
-    if callable(extra):
-        values.update({k: json_value(v) for k, v in extra().items()})
+    more = getattr(obj, "audit_extra", None) if extra else None
+    if callable(more):
+        values.update({k: json_value(v) for k, v in more().items()})
     return values
 
 

@@ -377,6 +377,29 @@ class ComplianceState(models.Model):
         return f"{self.enterprise_id}/{self.hs_heading}: {self.level}"
 
 
+class ComplianceTally(models.Model):
+    """Decided batches of one enterprise and product in one calendar month, and how many did
+    not conform: the compliance history the risk engine sums over its window without reading
+    millions of declarations. Kept by the conformity decision; the history seeder fills it."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    batches = models.PositiveIntegerField(_("decided batches"), default=0)
+    nonconform = models.PositiveIntegerField(_("not conform"), default=0)
+
+    class Meta:
+        ordering = ["enterprise", "product", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "product", "month"], name="compliance_tally_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}/{self.product_id}/{self.month:%Y-%m}: {self.nonconform}/{self.batches}"
+
+
 class RiskSignal(OpenciqModel):
     """An open risk signal (an early warning, a foreign notification, an alert) that raises the
     risk of matching declarations until it is closed. The early-warning subsystem feeds these

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,6 +49,7 @@ from openciq.declarations.choices import (
 from openciq.declarations.forms import ChecklistItemForm, DeclarationForm, DeclarationLineForm
 from openciq.declarations.models import (
     ComplianceState,
+    ComplianceTally,
     Declaration,
     DeclarationAttachment,
     DeclarationLine,
@@ -134,7 +136,7 @@ def _check_transition(declaration: Declaration, verb: str) -> None:
 def _move(actor: Any, declaration: Declaration, verb: str, to: str, reason: str = "", **changes: Any) -> None:
     """Apply a checked transition: new state, timeline row and one audit event."""
     _check_transition(declaration, verb)
-    before = audit.snapshot(declaration)
+    before = audit.snapshot(declaration, extra=False)  # a transition does not touch the lines
     now = timezone.now()
     DeclarationTransition.objects.create(
         declaration=declaration,
@@ -155,7 +157,7 @@ def _move(actor: Any, declaration: Declaration, verb: str, to: str, reason: str 
         actor=actor,
         action=f"declarations.declaration_{PAST[verb]}",
         obj=declaration,
-        changes={**audit.diff(before, audit.snapshot(declaration)), **extra},
+        changes={**audit.diff(before, audit.snapshot(declaration, extra=False)), **extra},
     )
 
 
@@ -479,49 +481,77 @@ def active_rule_set() -> RiskRuleSet:
     return rules
 
 
+def window_start(params: RuleParams) -> dt.date:
+    """The first month of the compliance-history window (the window counts whole months)."""
+    return (timezone.localdate() - dt.timedelta(days=params.history_window_days)).replace(day=1)
+
+
+# The risk inputs are read on every declaration: plain SQL on indexed columns, five round trips,
+# none of the ORM's query building (which cost more than the queries themselves).
+_INPUT_SQL = {
+    "declaration": """
+        SELECT e.classification, c.code FROM declarations_declaration d
+        JOIN masterdata_enterprise e ON e.id = d.enterprise_id
+        JOIN masterdata_country c ON c.id = d.destination_id WHERE d.id = %s""",
+    "lines": """
+        SELECT l.product_id, l.hs_code, p.risk_category FROM declarations_declarationline l
+        JOIN masterdata_product p ON p.id = l.product_id WHERE l.declaration_id = %s""",
+    "history": """
+        SELECT COALESCE(SUM(batches), 0), COALESCE(SUM(nonconform), 0) FROM declarations_compliancetally
+        WHERE enterprise_id = %s AND month >= %s AND product_id IN ({products})""",
+    "states": """
+        SELECT level, consecutive_conform FROM declarations_compliancestate
+        WHERE enterprise_id = %s AND hs_heading IN ({headings})""",
+    "signals": """
+        SELECT source, reference, title, points, hs_prefix FROM declarations_risksignal
+        WHERE closed_at IS NULL AND (enterprise_id IS NULL OR enterprise_id = %s)
+          AND (destination_id IS NULL OR destination_id = %s) ORDER BY id""",
+}
+_LEVEL_ORDER = {ControlLevel.NORMAL: 0, ControlLevel.INTENSIFIED: 1, ControlLevel.IMPOSED: 2}
+
+
 def risk_inputs(declaration: Declaration, params: RuleParams) -> RiskInputs:
     """What the engine looks at for ``declaration`` now."""
-    lines = list(declaration.lines.select_related("product"))
-    product_ids = {line.product_id for line in lines}
-    since = timezone.now() - dt.timedelta(days=params.history_window_days)
-    history = dict(
-        Declaration.objects.filter(
-            enterprise_id=declaration.enterprise_id,
-            decided_at__gte=since,
-            lines__product_id__in=product_ids,
+    with connection.cursor() as cursor:
+        cursor.execute(_INPUT_SQL["declaration"], [declaration.pk])
+        enterprise_class, destination = cursor.fetchone()
+        cursor.execute(_INPUT_SQL["lines"], [declaration.pk])
+        lines = cursor.fetchall()
+        products = sorted({product for product, _hs, _category in lines}) or [0]
+        cursor.execute(
+            _INPUT_SQL["history"].format(products=", ".join(["%s"] * len(products))),
+            [declaration.enterprise_id, window_start(params), *products],
         )
-        .exclude(pk=declaration.pk)
-        .values_list("conformity")
-        .annotate(n=Count("id", distinct=True))
-    )
-    headings = {line.hs_code[:4] for line in lines}
-    order = {ControlLevel.NORMAL: 0, ControlLevel.INTENSIFIED: 1, ControlLevel.IMPOSED: 2}
-    states = list(
-        ComplianceState.objects.filter(enterprise_id=declaration.enterprise_id, hs_heading__in=headings)
-    )
-    worst = max(states, key=lambda s: (order[ControlLevel(s.level)], -s.consecutive_conform), default=None)
-    hs_codes = [line.hs_code for line in lines]
+        batches, nonconform = cursor.fetchone()
+        headings = sorted({hs[:4] for _p, hs, _c in lines}) or [""]
+        cursor.execute(
+            _INPUT_SQL["states"].format(headings=", ".join(["%s"] * len(headings))),
+            [declaration.enterprise_id, *headings],
+        )
+        states = cursor.fetchall()
+        cursor.execute(_INPUT_SQL["signals"], [declaration.enterprise_id, declaration.destination_id])
+        signal_rows = cursor.fetchall()
+    worst = max(states, key=lambda s: (_LEVEL_ORDER[ControlLevel(s[0])], -s[1]), default=None)
     signals = [
-        {"reference": f"{s.source}:{s.reference}", "title": s.title, "points": s.points}
-        for s in RiskSignal.objects.filter(closed_at__isnull=True)
-        .filter(Q(enterprise__isnull=True) | Q(enterprise_id=declaration.enterprise_id))
-        .filter(Q(destination__isnull=True) | Q(destination_id=declaration.destination_id))
-        .order_by("id")
-        if not s.hs_prefix or any(code.startswith(s.hs_prefix) for code in hs_codes)
+        {"reference": f"{source}:{reference}", "title": title, "points": points}
+        for source, reference, title, points, prefix in signal_rows
+        if not prefix or any(hs.startswith(prefix) for _p, hs, _c in lines)
     ]
     return RiskInputs(
-        enterprise_class=declaration.enterprise.classification,
-        product_categories=sorted({line.product.risk_category for line in lines}),
-        history_batches=sum(history.values()),
-        history_nonconform=history.get(Conformity.NOT_CONFORM, 0),
-        control_level=worst.level if worst else ControlLevel.NORMAL,
-        control_progress=worst.consecutive_conform if worst else 0,
+        enterprise_class=enterprise_class,
+        product_categories=sorted({category for _p, _hs, category in lines}),
+        history_batches=int(batches),
+        history_nonconform=int(nonconform),
+        control_level=worst[0] if worst else ControlLevel.NORMAL,
+        control_progress=worst[1] if worst else 0,
         signals=signals,
-        destination=declaration.destination.code,
+        destination=destination,
     )
 
 
-def _assess(actor: Any, declaration: Declaration, rules: RiskRuleSet) -> RiskDecision:
+def risk_decide(declaration: Declaration, rules: RiskRuleSet) -> tuple[RiskDecision, RuleParams]:
+    """The risk decision itself: gather the inputs, run the engine with a random draw, store the
+    decision with its factors, rule version and draw. Routing it is ``_assess``'s job."""
     params = RuleParams.model_validate(rules.params)
     inputs = risk_inputs(declaration, params)
     outcome = evaluate(inputs, params, draw_random())
@@ -538,19 +568,27 @@ def _assess(actor: Any, declaration: Declaration, rules: RiskRuleSet) -> RiskDec
         mode=outcome.mode,
         decided_at=timezone.now(),
     )
-    mode = InspectionMode(outcome.mode)
-    if mode == InspectionMode.RELEASE:
+    return decision, params
+
+
+def _assess(actor: Any, declaration: Declaration, rules: RiskRuleSet) -> RiskDecision:
+    decision, params = risk_decide(declaration, rules)
+    mode = InspectionMode(decision.mode)
+    if mode == InspectionMode.RELEASE:  # electronic release: conform and released at once
         _move(
             actor,
             declaration,
             "assess",
             DeclarationStatus.CONFORM,
             inspection_mode=mode,
-            risk_score=outcome.score,
+            risk_score=decision.score,
+            conformity=Conformity.CONFORM,
+            decided_at=timezone.now(),
         )
-        _decide_release(actor, declaration)
+        _update_compliance(declaration, conform=True, params=params)
+        _release(actor, declaration, electronic=True)
         return decision
-    _move(actor, declaration, "assess", MODE_STATUS[mode], inspection_mode=mode, risk_score=outcome.score)
+    _move(actor, declaration, "assess", MODE_STATUS[mode], inspection_mode=mode, risk_score=decision.score)
     order = InspectionOrder.objects.create(
         declaration=declaration, kind=mode, port=declaration.port, status_changed_at=timezone.now()
     )
@@ -561,15 +599,6 @@ def _assess(actor: Any, declaration: Declaration, rules: RiskRuleSet) -> RiskDec
         changes=audit.diff(None, audit.snapshot(order)),
     )
     return decision
-
-
-def _decide_release(actor: Any, declaration: Declaration) -> None:
-    """Electronic release: the system records conformity and releases at once."""
-    declaration.conformity = Conformity.CONFORM
-    declaration.decided_at = timezone.now()
-    declaration.save(update_fields=["conformity", "decided_at", "updated_at"])
-    _update_compliance(declaration, conform=True)
-    _release(actor, declaration, electronic=True)
 
 
 def _decide(actor: Any, declaration: Declaration, conformity: str, reasons: str, disposal: str) -> None:
@@ -626,10 +655,14 @@ def _maybe_propose_downgrade(declaration: Declaration) -> None:
         )
 
 
-def _update_compliance(declaration: Declaration, *, conform: bool) -> None:
-    params = RuleParams.model_validate(active_rule_set().params)
+def _update_compliance(declaration: Declaration, *, conform: bool, params: RuleParams | None = None) -> None:
+    params = params or RuleParams.model_validate(active_rule_set().params)
     now = timezone.now()
-    for heading in sorted({line.hs_code[:4] for line in declaration.lines.all()}):
+    lines = list(declaration.lines.all())
+    month = timezone.localdate().replace(day=1)
+    for product_id in sorted({line.product_id for line in lines}):
+        _tally(declaration.enterprise_id, product_id, month, conform)
+    for heading in sorted({line.hs_code[:4] for line in lines}):
         state, _created = ComplianceState.objects.select_for_update().get_or_create(
             enterprise_id=declaration.enterprise_id,
             hs_heading=heading,
@@ -642,6 +675,24 @@ def _update_compliance(declaration: Declaration, *, conform: bool) -> None:
             state.changed_at = now
         state.level, state.consecutive_conform, state.failures = level, consecutive, failures
         state.save()
+
+
+def _tally(enterprise_id: int, product_id: int, month: dt.date, conform: bool) -> None:
+    bump = {"batches": F("batches") + 1, "nonconform": F("nonconform") + (0 if conform else 1)}
+    match = ComplianceTally.objects.filter(enterprise_id=enterprise_id, product_id=product_id, month=month)
+    if match.update(**bump):
+        return
+    try:
+        with transaction.atomic():
+            ComplianceTally.objects.create(
+                enterprise_id=enterprise_id,
+                product_id=product_id,
+                month=month,
+                batches=1,
+                nonconform=int(not conform),
+            )
+    except IntegrityError:  # created by a concurrent decision in between
+        match.update(**bump)
 
 
 def _release(actor: Any, declaration: Declaration, *, electronic: bool) -> ReleaseRecord:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from openciq.accounts import seed as accounts_seed
@@ -18,7 +18,13 @@ from openciq.accounts.services import system_actor
 from openciq.core.models import AuditEvent, Counter
 from openciq.declarations import seed as declarations_seed
 from openciq.declarations import selectors, services
-from openciq.declarations.models import ComplianceState, Declaration, DeclarationLine, ReleaseRecord
+from openciq.declarations.models import (
+    ComplianceState,
+    ComplianceTally,
+    Declaration,
+    DeclarationLine,
+    ReleaseRecord,
+)
 from openciq.masterdata import seed as masterdata_seed
 from openciq.masterdata.models import Enterprise, Premises, Product
 
@@ -200,5 +206,10 @@ def test_a_chunked_bureau_like_load_numbers_ids_and_counts_consistently(actor: U
     per_year = dict(made.values_list("number").annotate(n=Count("id")).values_list("number", "n"))
     assert len(per_year) == 5000
     assert ComplianceState.objects.count() == summary["compliance_states"] > 0
+    # the monthly tallies the risk engine reads add up to the decided (declaration, product) pairs
+    pairs = DeclarationLine.objects.filter(declaration__created_by=actor).values("declaration", "product")
+    assert ComplianceTally.objects.aggregate(n=Sum("batches"))["n"] == pairs.distinct().count()
+    rejected_pairs = pairs.filter(declaration__conformity="not_conform").distinct().count()
+    assert ComplianceTally.objects.aggregate(n=Sum("nonconform"))["n"] == rejected_pairs
     assert declarations_seed.seed_history(count=5000, years=5, rng=random.Random(5), actor=actor) == {}
     assert AuditEvent.objects.filter(action="declarations.history_seeded").count() == 1

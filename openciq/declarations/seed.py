@@ -34,7 +34,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from stdnum import iso6346
@@ -767,10 +769,13 @@ def _finish(
     return {**summary, "stats": dict(stats)}
 
 
-MONTH_SQL = {
-    "sqlite": "date(d.decided_at, 'start of month')",
-    "postgresql": "date_trunc('month', d.decided_at AT TIME ZONE 'Asia/Shanghai')::date",
-}
+def _month_sql() -> str:
+    """The local calendar month of ``d.decided_at`` (the services tally by local date)."""
+    zone = settings.TIME_ZONE
+    if connection.vendor == "postgresql":
+        return f"date_trunc('month', d.decided_at AT TIME ZONE '{zone}')::date"
+    offset = dt.datetime.now(ZoneInfo(zone)).utcoffset() or dt.timedelta(0)  # zones without DST
+    return f"date(d.decided_at, '{offset.total_seconds() / 3600:+.0f} hours', 'start of month')"
 
 
 def tally_history(after_id: int) -> int:
@@ -778,7 +783,7 @@ def tally_history(after_id: int) -> int:
     ``after_id``, added to those that exist: one aggregate query instead of millions of updates."""
     sql = f"""
         INSERT INTO declarations_compliancetally (enterprise_id, product_id, month, batches, nonconform)
-        SELECT d.enterprise_id, l.product_id, {MONTH_SQL[connection.vendor]},
+        SELECT d.enterprise_id, l.product_id, {_month_sql()},
                COUNT(DISTINCT d.id),
                COUNT(DISTINCT CASE WHEN d.conformity = 'not_conform' THEN d.id END)
         FROM declarations_declaration d

@@ -562,3 +562,35 @@ def test_the_badge_partial_colours_every_state_as_the_tables_do() -> None:
         html = render_to_string("declarations/partials/status_badge.html", {"status": status, "label": "x"})
         assert f"bg-{colour}-lt" in html, status
         assert f"bg-{colour}-lt" in badge(status, "x"), status
+
+
+def test_documents_are_attached_on_the_page_and_downloaded_only_within_scope(
+    settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.declaration_fixtures import world
+
+    settings.MEDIA_ROOT = tmp_path
+    w = world("C")
+    declaration = w.draft()
+    client = Client()
+    client.force_login(w.enterprise_user)
+    page = client.get(f"/declarations/declarations/{declaration.pk}/")
+    assert 'id="attachments"' in page.content.decode()
+    bad = client.post(
+        f"/declarations/declarations/{declaration.pk}/attachments/",
+        {"attach-title": "脚本", "attach-file": SimpleUploadedFile("run.exe", b"MZ")},
+    )
+    assert bad.status_code == 200 and declaration.attachments.count() == 0
+    good = client.post(
+        f"/declarations/declarations/{declaration.pk}/attachments/",
+        {"attach-title": "装箱单", "attach-file": SimpleUploadedFile("packing.pdf", b"%PDF-1.4 list")},
+    )
+    assert good.status_code == 302
+    attachment = declaration.attachments.get()
+    download = client.get(f"/declarations/attachments/{attachment.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 list"
+    outsider = Client()
+    outsider.force_login(personas.inspector_sz())
+    assert outsider.get(f"/declarations/attachments/{attachment.pk}/").status_code == 404

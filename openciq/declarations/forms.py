@@ -175,6 +175,11 @@ class OrderCompleteForm(forms.Form):
     findings = forms.CharField(label=_("findings"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class AttachmentForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    file = forms.FileField(label=_("file"))
+
+
 class PhotoForm(forms.Form):
     image = forms.ImageField(label=_("photo"))
     caption = forms.CharField(label=_("caption"), max_length=200, required=False)

@@ -160,7 +160,9 @@ class Declaration(WorkflowModel):
             models.Index(fields=["status", "-id"], name="decl_status_idx"),
             models.Index(fields=["submitted_at"], name="decl_submitted_idx"),
             # the enterprise's compliance record counts its decided batches by conformity
-            models.Index(fields=["enterprise", "conformity", "decided_at"], name="decl_enterprise_record_idx"),
+            models.Index(
+                fields=["enterprise", "conformity", "decided_at"], name="decl_enterprise_record_idx"
+            ),
         ]
 
     def __str__(self) -> str:

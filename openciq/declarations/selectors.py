@@ -11,7 +11,7 @@ from openciq.accounts.choices import OrgUnitKind
 from openciq.accounts.models import OrgUnit
 from openciq.core.errors import NotFoundError
 from openciq.core.models import has_global_scope
-from openciq.declarations.choices import Conformity, DeclarationStatus, OrderStatus
+from openciq.declarations.choices import OPEN_STATES, Conformity, DeclarationStatus, OrderStatus
 from openciq.declarations.models import (
     Certificate,
     Declaration,
@@ -56,7 +56,7 @@ def declaration_detail(*, actor: Any, declaration: Declaration) -> dict[str, Any
     decision = getattr(declaration, "risk_decision", None)
     return {
         "lines": list(declaration.lines.select_related("product", "origin_premises")),
-        "attachments": list(declaration.attachments.all()),
+        "attachments": list(declaration.attachments.select_related("uploaded_by")),
         "timeline": list(declaration.steps.select_related("actor")),
         "orders": list(declaration.orders.select_related("port", "assigned_to").order_by("id")),
         "samples": list(declaration.sample_requests.select_related("laboratory").order_by("id")),
@@ -97,6 +97,14 @@ def attachment_get(*, actor: Any, pk: Any) -> DeclarationAttachment:
 def laboratories() -> QuerySet[OrgUnit]:
     """The bureau's active laboratories, which sample requests go to."""
     return OrgUnit.objects.filter(kind=OrgUnitKind.LABORATORY, is_active=True).order_by("code")
+
+
+def may_attach(*, actor: Any, declaration: Declaration) -> bool:
+    """Whether the page offers to attach a document (the service decides in the end)."""
+    if not actor.has_perm("declarations.change_declaration"):
+        return False
+    inspection_side = actor.has_perm("declarations.decide_declaration")
+    return declaration.is_editable or (inspection_side and declaration.status in OPEN_STATES)
 
 
 def enterprise_history(*, actor: Any, enterprise_id: int) -> QuerySet[Declaration]:

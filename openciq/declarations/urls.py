@@ -20,6 +20,8 @@ urlpatterns = [
     path("declarations/<int:pk>/history/", views.declaration_history, name="declaration_history"),
     *[_action(verb) for verb in views.ACTIONS],
     path("declarations/<int:pk>/issue-certificate/", views.certificate_issue, name="certificate_issue"),
+    path("declarations/<int:pk>/attachments/", views.declaration_attach, name="declaration_attach"),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment_file"),
     path("worklist/", views.worklist, name="worklist"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/start/", views.order_start, name="order_start"),

@@ -29,7 +29,9 @@ from openciq.declarations.views.certificates import (
 )
 from openciq.declarations.views.declarations import (
     ACTIONS,
+    attachment_file,
     declaration_action,
+    declaration_attach,
     declaration_detail,
     declaration_edit,
     declaration_history,
@@ -60,6 +62,7 @@ from openciq.declarations.views.risk import (
 __all__ = [
     "ACTIONS",
     "ShallowPaginator",
+    "attachment_file",
     "certificate_detail",
     "certificate_import",
     "certificate_issue",
@@ -72,6 +75,7 @@ __all__ = [
     "certificate_verify_upload",
     "certificate_xml",
     "declaration_action",
+    "declaration_attach",
     "declaration_detail",
     "declaration_edit",
     "declaration_history",

@@ -12,11 +12,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from openciq.core import selectors as core_selectors
 from openciq.core.errors import ServiceError
@@ -25,6 +26,7 @@ from openciq.declarations import selectors, services
 from openciq.declarations.choices import OrderStatus, SampleStatus
 from openciq.declarations.filtersets import DeclarationFilterSet
 from openciq.declarations.forms import (
+    AttachmentForm,
     CertificateIssueForm,
     DecideForm,
     DeclarationForm,
@@ -181,6 +183,8 @@ def _detail_context(request: HttpRequest, declaration: Declaration, **forms_: An
         or _form(CertificateIssueForm, prefix="issue", initial={"kind": declaration.certificate_kind}),
         "can_issue": declaration.status == "released" and user.has_perm("declarations.issue_certificate"),
         "can_view_orders": user.has_perm("declarations.view_inspectionorder"),
+        "attach_form": forms_.get("attach") or _form(AttachmentForm, prefix="attach"),
+        "can_attach": selectors.may_attach(actor=user, declaration=declaration),
         **SECTION,
     }
 
@@ -347,3 +351,35 @@ def enterprise_history(request: HttpRequest, enterprise_pk: int) -> HttpResponse
         summary=summary,
         rate=rate,
     )
+
+
+@login_required
+@require_POST
+def declaration_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a document to a declaration (the form on its page)."""
+    _require(request, VIEW)
+    declaration = _found(selectors.declaration_get, request, pk=pk)
+    form = _form(AttachmentForm, request.POST, request.FILES, prefix="attach")
+    if form.is_valid():
+        data = form.cleaned_data
+        call = lambda: services.declaration_attachment_add(  # noqa: E731
+            actor=request.user, declaration_id=declaration.pk, title=data["title"], file=data["file"]
+        )
+        if _run(form, call):
+            messages.success(request, _("The document was attached."))
+            return redirect("declarations:declaration_detail", pk=declaration.pk)
+    return render(
+        request, "declarations/declaration.html", _detail_context(request, declaration, attach=form)
+    )
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
+    """An attached document, for those who may see its declaration (uploads are not public)."""
+    _require(request, VIEW)
+    attachment = _found(selectors.attachment_get, request, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except OSError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=attachment.file.name.rsplit("/", 1)[-1])

@@ -904,12 +904,13 @@ def inspectors_for(order: InspectionOrder) -> QuerySet[Any]:
     may_work = Q(groups__permissions__codename="work_inspectionorder") | Q(
         user_permissions__codename="work_inspectionorder"
     )
-    return (
+    users: QuerySet[Any] = (
         User.objects.filter(may_work, is_active=True, org_unit__path__in=covering)
         .select_related("org_unit")
         .distinct()
         .order_by("username")
     )
+    return users
 
 
 @audit.audited

@@ -18,7 +18,6 @@ from openciq.core.tables import OpenciqTable
 from openciq.declarations.models import (
     Certificate,
     Declaration,
-    InspectionOrder,
     RiskRuleSet,
     RiskSignal,
     SampleRequest,
@@ -135,44 +134,6 @@ class EnterpriseHistoryTable(DeclarationTable):
     class Meta(DeclarationTable.Meta):
         exclude = ("pk", "enterprise", "submitted_at")
         fields = (*DeclarationTable.Meta.fields, "conformity", "decided_at")
-
-
-class WorklistTable(DeclarationsTable):
-    """Open inspection orders, oldest in state first (the order is the point: no sorting)."""
-
-    waiting = tables.Column(
-        accessor="status_changed_at", verbose_name=_("in this state for"), orderable=False
-    )
-    number = tables.Column(accessor="declaration__number", verbose_name=_("declaration"), orderable=False)
-    enterprise = tables.Column(
-        accessor="declaration__enterprise__name", verbose_name=_("enterprise"), orderable=False, attrs=WRAP
-    )
-    kind = tables.Column(orderable=False)
-    port = tables.Column(accessor="port__code", verbose_name=_("port"), orderable=False)
-    status = StatusColumn(orderable=False)
-    assigned_to = tables.Column(orderable=False, default=_("unassigned"))
-    open = tables.Column(accessor="pk", verbose_name="", orderable=False, exclude_from_export=True)
-
-    class Meta(DeclarationsTable.Meta):
-        model = InspectionOrder
-        fields = ("waiting", "number", "enterprise", "kind", "port", "status", "assigned_to", "open")
-        empty_text = _("Nothing is waiting for inspection.")
-
-    def value_waiting(self, value: dt.datetime) -> str:
-        return age(value)
-
-    def render_waiting(self, value: dt.datetime) -> str:
-        hours = (timezone.now() - value).total_seconds() / 3600
-        css = "text-danger fw-bold" if hours >= 24 else "text-warning fw-bold" if hours >= 4 else ""
-        return format_html('<span class="{}">{}</span>', css, age(value))
-
-    def render_number(self, record: InspectionOrder) -> str:
-        url = reverse("declarations:declaration_detail", args=[record.declaration_id])
-        return format_html('<a href="{}">{}</a>', url, record.declaration.number)
-
-    def render_open(self, record: InspectionOrder) -> str:
-        url = reverse("declarations:order_detail", args=[record.pk])
-        return format_html('<a class="btn btn-sm btn-primary" href="{}">{}</a>', url, gettext("Open order"))
 
 
 class SampleRequestTable(DeclarationsTable):

@@ -8,10 +8,13 @@ import io
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -30,10 +33,11 @@ from openciq.declarations.forms import (
     SampleResultForm,
 )
 from openciq.declarations.models import InspectionOrder
-from openciq.declarations.tables import SampleRequestTable, WorklistTable, age
+from openciq.declarations.tables import SampleRequestTable, age
 from openciq.declarations.views._common import (
     SECTION,
     WORK,
+    _bounded,
     _form,
     _found,
     _list_page,
@@ -72,15 +76,36 @@ RESULT_LABELS = dict(ChecklistResult.choices)
 
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
+    """Open orders in the inspector's ports, oldest in state first, with time-in-state clocks."""
     _require(request, WORK)
-    return _list_page(
-        request,
-        selectors.worklist(actor=request.user),
-        WorklistTable,
-        title=_("My worklist"),
-        filterset_class=WorklistFilterSet,
-        lazy=False,
+    rows = selectors.worklist(actor=request.user)
+    filterset = WorklistFilterSet(request.GET or None, queryset=rows, request=request)
+    if filterset.is_bound and filterset.is_valid():
+        rows = filterset.qs
+    per_page = _bounded(
+        request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, settings.OPENCIQ_MAX_PAGE_SIZE
     )
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    now = timezone.now()
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "title": _("My worklist"),
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "rows": [
+            {
+                "order": o,
+                "age": age(o.status_changed_at),
+                "hours": (now - o.status_changed_at).total_seconds() / 3600,
+            }
+            for o in page
+        ],
+        **SECTION,
+    }
+    template = "declarations/partials/worklist_results.html" if request.htmx else "declarations/worklist.html"
+    return render(request, template, context)
 
 
 def _laboratories() -> Any:

@@ -6,7 +6,11 @@ are risk-assessed and routed at once). The enterprises and goods are those of pa
 picked at random, so big exporters come as often as they declare. Baseline, in the same run:
 ``GET /healthz`` (one ``SELECT 1``) under the same concurrency, as many requests.
 
-    openciq bench declarations_api_submit [--database ...] [--requests N] [--clients 20] [--workers 4]
+    openciq bench declarations_api_submit [--database ...] [--requests N] [--clients 20] [--workers 4] [--rate R]
+
+Without ``--rate`` the clients send back to back: that measures saturation (throughput, and the
+queueing it causes on two cores). ``--rate R`` paces them to R declarations a second in all,
+which measures latency at a given load; the bureau's average is about 1,500 a day.
 """
 
 from __future__ import annotations
@@ -100,17 +104,22 @@ def request(
 
 
 def run_clients(
-    clients: int, work: list[list[Any]], do: Any
+    clients: int, work: list[list[Any]], do: Any, rate: float = 0.0
 ) -> tuple[dict[str, list[int]], float, list[str]]:
-    """Each client thread does its share of ``work`` with ``do(item) -> {name: ns}``."""
+    """Each client thread does its share of ``work`` with ``do(item) -> {name: ns}``: back to back,
+    or (``rate`` > 0) paced so that all clients together start ``rate`` items a second, client
+    ``i``'s ``k``-th item at ``(k * clients + i) / rate`` seconds."""
     timings: dict[str, list[int]] = {}
     errors: list[str] = []
     lock = threading.Lock()
     start_gate = threading.Barrier(clients)
 
-    def client(items: list[Any]) -> None:
+    def client(index: int, items: list[Any]) -> None:
         start_gate.wait()
-        for item in items:
+        origin = time.perf_counter()
+        for k, item in enumerate(items):
+            if rate > 0:
+                time.sleep(max(0.0, origin + (k * clients + index) / rate - time.perf_counter()))
             try:
                 result = do(item)
             except Exception as exc:  # counted and shown; the run goes on
@@ -121,7 +130,7 @@ def run_clients(
                 for name, ns in result.items():
                     timings.setdefault(name, []).append(ns)
 
-    threads = [threading.Thread(target=client, args=(work[i],)) for i in range(clients)]
+    threads = [threading.Thread(target=client, args=(i, work[i])) for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -148,6 +157,7 @@ def measure(args: argparse.Namespace) -> None:
         "database": args.database,
         "clients": args.clients,
         "workers": args.workers,
+        "rate_per_s": args.rate or "unpaced",
         "load_average": common.load_average(),
         "machine": harness.machine(),
         "volumes": common.volumes(),
@@ -195,10 +205,10 @@ def measure(args: argparse.Namespace) -> None:
         run_clients(clients, [[None] * 3 for _ in range(clients)], health)  # warm-up: every worker
         run_clients(clients, [[payloads[-1 - i]] for i in range(clients)], submit)
         base, base_seconds, base_errors = run_clients(
-            clients, [[None] * per_client for _ in range(clients)], health
+            clients, [[None] * per_client for _ in range(clients)], health, args.rate
         )
         work = [payloads[i * per_client : (i + 1) * per_client] for i in range(clients)]
-        timed, seconds, errors = run_clients(clients, work, submit)
+        timed, seconds, errors = run_clients(clients, work, submit, args.rate)
     finally:
         server.stop()
     info["baseline"] = {
@@ -217,7 +227,10 @@ def measure(args: argparse.Namespace) -> None:
 
 def report(args: argparse.Namespace, info: dict[str, Any]) -> None:
     common.header("declarations_api_submit", args.database, info)
-    print(f"{args.clients} client threads against `openciq serve` with {args.workers} gunicorn workers\n")
+    paced = f", paced at {args.rate:g} declarations/s in all" if args.rate else ", back to back (saturation)"
+    print(
+        f"{args.clients} client threads against `openciq serve` with {args.workers} gunicorn workers{paced}\n"
+    )
     base = info["baseline"]
     rows = [
         [
@@ -252,5 +265,13 @@ if __name__ == "__main__":
         options=[
             (["--clients"], {"type": int, "default": 20, "help": "concurrent client threads (default 20)"}),
             (["--workers"], {"type": int, "default": 4, "help": "gunicorn workers (default 4)"}),
+            (
+                ["--rate"],
+                {
+                    "type": float,
+                    "default": 0.0,
+                    "help": "declarations a second offered by all clients together (default 0: back to back)",
+                },
+            ),
         ],
     )

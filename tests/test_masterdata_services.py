@@ -136,7 +136,7 @@ def test_import_with_one_bad_row_stores_nothing_and_names_row_and_field() -> Non
     content = (
         "uscc,name_zh,name_en,kind,org_unit,address,contact_name,contact_phone,registered_on\n"
         f"{good.uscc},好企业,,exporter,GZ,,,,\n"
-        f"{bad.uscc[:-1]}0,坏企业,,exporter,GZ,,,,\n"
+        f"{bad.uscc[:-1]}{'1' if bad.uscc.endswith('0') else '0'},坏企业,,exporter,GZ,,,,\n"
     ).encode()
     count, events = Enterprise.objects.count(), AuditEvent.objects.count()
     upload = SimpleUploadedFile("enterprises.csv", content, content_type="text/csv")

@@ -172,11 +172,11 @@ def _store(
         signed_document=signed,
         key_id=json.loads(signed)["key_id"],
     )
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.certificate_issued",
         obj=certificate,
-        changes=audit.diff(None, audit.snapshot(certificate)),
+        before=None,
     )
     return certificate
 
@@ -328,11 +328,11 @@ def certificate_import(*, actor: Any, xml: bytes) -> Certificate:
         tree=tree,
         xml=xml.decode("utf-8", errors="replace"),
     )
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.certificate_imported",
         obj=certificate,
-        changes=audit.diff(None, audit.snapshot(certificate)),
+        before=None,
     )
     return certificate
 

@@ -229,11 +229,11 @@ def declaration_create(
     declaration.status_changed_at = timezone.now()
     declaration.save()
     _write_lines(declaration, line_forms)
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.declaration_created",
         obj=declaration,
-        changes=audit.diff(None, audit.snapshot(declaration)),
+        before=None,
     )
     return declaration
 
@@ -301,11 +301,11 @@ def declaration_attachment_add(
     attachment = DeclarationAttachment.objects.create(
         declaration=declaration, title=title.strip(), file=file, uploaded_by=actor
     )
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.attachment_added",
         obj=attachment,
-        changes=audit.diff(None, audit.snapshot(attachment)),
+        before=None,
     )
     return attachment
 
@@ -472,11 +472,11 @@ def active_rule_set() -> RiskRuleSet:
                 note="Built-in defaults",
                 activated_at=timezone.now(),
             )
-            audit.record(
+            audit.record_change(
                 actor=system_actor(),
                 action="declarations.risk_rule_set_activated",
                 obj=rules,
-                changes=audit.diff(None, audit.snapshot(rules)),
+                before=None,
             )
     return rules
 
@@ -592,11 +592,11 @@ def _assess(actor: Any, declaration: Declaration, rules: RiskRuleSet) -> RiskDec
     order = InspectionOrder.objects.create(
         declaration=declaration, kind=mode, port=declaration.port, status_changed_at=timezone.now()
     )
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.inspection_order_created",
         obj=order,
-        changes=audit.diff(None, audit.snapshot(order)),
+        before=None,
     )
     return decision
 
@@ -731,11 +731,11 @@ def risk_rule_set_create(*, actor: Any, params: dict[str, Any], note: str = "") 
     _validate_params(params)
     last = RiskRuleSet.objects.order_by("-version").values_list("version", flat=True).first() or 0
     rules = RiskRuleSet.objects.create(version=last + 1, params=params, note=note.strip())
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.risk_rule_set_created",
         obj=rules,
-        changes=audit.diff(None, audit.snapshot(rules)),
+        before=None,
     )
     return rules
 
@@ -963,11 +963,11 @@ def order_photo_add(*, actor: Any, order_id: int, image: Any, caption: str = "")
     order = _lock_order(actor, order_id)
     _order_state(order, {OrderStatus.IN_PROGRESS})
     photo = InspectionPhoto.objects.create(order=order, image=image, caption=caption.strip())
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.inspection_photo_added",
         obj=photo,
-        changes=audit.diff(None, audit.snapshot(photo)),
+        before=None,
     )
     return photo
 
@@ -1050,11 +1050,11 @@ def sample_request_create(
     )
     request.external_ref = sampling.handler().submit(actor=actor, request=request)
     request.save(update_fields=["external_ref", "updated_at"])
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="declarations.sample_request_created",
         obj=request,
-        changes=audit.diff(None, audit.snapshot(request)),
+        before=None,
     )
     return request
 

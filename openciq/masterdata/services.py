@@ -63,11 +63,11 @@ def enterprise_reclassify_propose(
         reason=reason,
         changed_by=actor,
     )
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="masterdata.enterprise_reclassification_proposed",
         obj=change,
-        changes=audit.diff(None, audit.snapshot(change)),
+        before=None,
     )
     return change
 

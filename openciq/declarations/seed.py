@@ -889,6 +889,11 @@ def _live_enterprise(rng: Any, branch: str, state: str, auto: set[str]) -> Enter
     return rng.choice(pool) if pool else None
 
 
+def _certificate_kind(hs_code: str) -> str:
+    chapter = int(hs_code[:2])
+    return "phytosanitary" if 6 <= chapter <= 14 else "health" if chapter <= 24 else "conformity"
+
+
 def _live_form(
     rng: Any, n: int, enterprise: Enterprise, branch: str, creator: Any, state: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -926,7 +931,8 @@ def _live_form(
         "planned_shipment_date": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),
         "consignee_name": "Harbour Fresh Trading Ltd.",
         "consignee_address": "88 Harbour Road, Hong Kong",
-        "certificate_kind": "",
+        # the released example carries a signed certificate, so the demo shows its QR page
+        "certificate_kind": _certificate_kind(product.hs_code) if state == "released" else "",
     }
     line = {
         "product": product.pk,

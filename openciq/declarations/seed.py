@@ -763,9 +763,12 @@ def _finish(
         summary["compliance_states"] = ComplianceState.objects.count() - before
         audit.record(actor=actor, action="declarations.history_seeded", changes=summary)
     if connection.vendor == "postgresql":
+        # VACUUM also sets the visibility map, so counts can be answered from an index alone;
+        # it cannot run inside a transaction, where ANALYZE has to do.
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
-            for table in [*TABLES, "declarations_compliancestate"]:
-                cursor.execute(f"ANALYZE {table}")
+            for table in [*TABLES, "declarations_compliancestate", "declarations_compliancetally"]:
+                cursor.execute(f"{command} {table}")
     return {**summary, "stats": dict(stats)}
 
 

@@ -117,7 +117,9 @@ def enterprise_summary(*, actor: Any, enterprise_id: int) -> dict[str, int]:
         Declaration.objects.restrict(actor, "view")
         .filter(enterprise_id=enterprise_id, decided_at__isnull=False)
         .values_list("conformity")
-        .annotate(n=Count("id"))
+        # counting a column of the (enterprise, conformity, decided_at) index, not the id, lets
+        # PostgreSQL answer from the index alone
+        .annotate(n=Count("conformity"))
     )
     counts = dict(rows)
     return {

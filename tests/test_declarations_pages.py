@@ -594,3 +594,23 @@ def test_documents_are_attached_on_the_page_and_downloaded_only_within_scope(
     outsider = Client()
     outsider.force_login(personas.inspector_sz())
     assert outsider.get(f"/declarations/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_the_enterprise_history_pages_newest_first_without_counting(settings: Any) -> None:
+    from tests.declaration_fixtures import world
+
+    settings.OPENCIQ_PAGE_SIZE = 2
+    w = world("C")
+    numbers = [w.draft().number for _ in range(3)]
+    client = Client()
+    client.force_login(w.inspector)
+    url = f"/declarations/enterprises/{w.enterprise.pk}/"
+    first = client.get(url).content.decode()
+    assert numbers[2] in first and numbers[1] in first and numbers[0] not in first
+    assert "?offset=2" in first
+    older = client.get(url + "?offset=2").content.decode()
+    assert numbers[0] in older and numbers[2] not in older
+    assert numbers[2] in client.get(url + "?offset=nonsense").content.decode()
+    outsider = Client()
+    outsider.force_login(personas.inspector_sz())
+    assert outsider.get(url).status_code == 404

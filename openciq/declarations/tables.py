@@ -127,15 +127,6 @@ class DeclarationTable(DeclarationsTable):
         return value
 
 
-class EnterpriseHistoryTable(DeclarationTable):
-    conformity = StatusColumn(orderable=False)
-    decided_at = TimeColumn(orderable=False)
-
-    class Meta(DeclarationTable.Meta):
-        exclude = ("pk", "enterprise", "submitted_at")
-        fields = (*DeclarationTable.Meta.fields, "conformity", "decided_at")
-
-
 class SampleRequestTable(DeclarationsTable):
     id = tables.Column(
         verbose_name="#", linkify=lambda record: reverse("declarations:order_detail", args=[record.order_id])

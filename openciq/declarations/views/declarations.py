@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ from openciq.declarations.forms import (
     ReasonForm,
 )
 from openciq.declarations.models import Declaration, RiskDecision
-from openciq.declarations.tables import DeclarationTable, EnterpriseHistoryTable, age
+from openciq.declarations.tables import DeclarationTable, age
 from openciq.declarations.views._common import (
     SECTION,
     VIEW,
@@ -341,16 +342,39 @@ def enterprise_history(request: HttpRequest, enterprise_pk: int) -> HttpResponse
     enterprise = _found(core_selectors.object_get, request, object_type=object_type, pk=enterprise_pk)
     summary = selectors.enterprise_summary(actor=request.user, enterprise_id=enterprise.pk)
     rate = 100.0 * summary["not_conform"] / summary["decided"] if summary["decided"] else None
-    return _list_page(
-        request,
-        selectors.enterprise_history(actor=request.user, enterprise_id=enterprise.pk),
-        EnterpriseHistoryTable,
-        title=str(enterprise.name),
-        template="declarations/enterprise_history.html",
-        enterprise=enterprise,
-        summary=summary,
-        rate=rate,
+    size = settings.OPENCIQ_PAGE_SIZE
+    offset = _offset(request.GET.get("offset"))
+    rows = list(
+        selectors.enterprise_history(actor=request.user, enterprise_id=enterprise.pk)[
+            offset : offset + size + 1
+        ]
     )
+    context = {
+        "title": str(enterprise.name),
+        "enterprise": enterprise,
+        "summary": summary,
+        "rate": rate,
+        "rows": rows[:size],
+        "previous_offset": max(0, offset - size) if offset else None,
+        "next_offset": offset + size if len(rows) > size and offset + size <= HISTORY_DEPTH else None,
+        **SECTION,
+    }
+    template = (
+        "declarations/partials/history_results.html"
+        if request.htmx
+        else "declarations/enterprise_history.html"
+    )
+    return render(request, template, context)
+
+
+HISTORY_DEPTH = 10_000  # deep pages of a long record cost an OFFSET scan; the list filters go further
+
+
+def _offset(raw: str | None) -> int:
+    try:
+        return max(0, min(HISTORY_DEPTH, int(raw or 0)))
+    except ValueError:
+        return 0
 
 
 @login_required

@@ -97,7 +97,7 @@ def scenarios(user: Any) -> list[tuple[str, str, list[tuple[str, list[Any]]]]]:
         Declaration.objects.restrict(user, "view")
         .filter(enterprise_id=enterprise, decided_at__isnull=False)
         .values_list("conformity")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("conformity"))
     )
     out.append(
         (

@@ -191,3 +191,20 @@ def test_the_certificate_pdf_shows_what_was_signed(released: Any) -> None:
     assert [c.number for c in view.containers] == ["CSQU3054383"]
     body = certificates.certificate_pdf(certificate=certificate, verify_url="https://ciq.example/verify/x/")
     assert body.startswith(b"%PDF-")
+
+
+def test_an_expired_certificate_verifies_by_signature_but_says_it_has_expired(released: Any) -> None:
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    _w, declaration = released
+    certificate = declaration.certificates.get()
+    Certificate.objects.filter(pk=certificate.pk).update(
+        valid_until=timezone.localdate() - dt.timedelta(days=1)
+    )
+    result = certificates.verify_uploaded(certificate.signed_document.encode())
+    assert result.valid is True and result.certificate_status == "expired"
+    page = Client().get(f"/declarations/verify/{certificate.verify_token}/")
+    assert page.status_code == 200 and 'data-status="expired"' in page.content.decode()

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection
 
+pytest_plugins = ["tests.browser"]  # the browser fixture of the Playwright tests
+
 GUARD = importlib.import_module("openciq.core.migrations.0002_audit_append_only")
 
 

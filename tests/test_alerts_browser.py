@@ -4,9 +4,7 @@ shows the filing number. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -14,49 +12,21 @@ from django.utils import timezone
 from tests import factories as f
 from tests import personas
 from tests.alerts_factories import gz_enterprise
+from tests.browser import ARTIFACTS, MARKS, sign_in
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("OPENCIQ_TEST_ARTIFACTS", "test-artifacts"))
 FILINGS = "/alerts/packaging-filings/"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (./scripts/test installs it)"
-    ),
-]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
+pytestmark = MARKS
 
 
 def signed_in(browser, live_server, username: str, password: str):
-    page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return sign_in(browser, live_server.url, username, password)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_enterprise_applies_inspector_approves_certificate_shows_number(
     browser, live_server, clean_audit_log
 ) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     enterprise = gz_enterprise(name_zh="广州华丰包装制品有限公司", address="广州市黄埔区科学城8号")
     applicant = personas.persona("applicant_ui", "enterprise_user", None, password="Apply-2026-pack")
     f.MembershipFactory(user=applicant, enterprise=enterprise)

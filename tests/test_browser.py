@@ -4,53 +4,25 @@ both changes in its history, switch language."""
 
 from __future__ import annotations
 
-import os
 import random
-from pathlib import Path
 
 import pytest
 
 from openciq.masterdata.seed import make_uscc
 from tests import personas
+from tests.browser import ARTIFACTS, MARKS, new_page
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("OPENCIQ_TEST_ARTIFACTS", "test-artifacts"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (./scripts/test installs it)"
-    ),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        page.set_default_timeout(15000)
-        yield page
-        browser.close()
+def page(browser):
+    return new_page(browser)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_enterprise_add_fix_edit_history_and_language(page, live_server, clean_audit_log) -> None:
     personas.persona("inspector_ui", "branch_inspector", "GZ", password="Inspect-2026-gz")
-    ARTIFACTS.mkdir(exist_ok=True)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("用户名").fill("inspector_ui")
     page.get_by_label("密码").fill("Inspect-2026-gz")

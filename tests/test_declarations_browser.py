@@ -8,9 +8,6 @@ form, the worklist, the order and the declaration with its risk explanation go t
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
@@ -19,53 +16,9 @@ from openciq.declarations.models import Declaration, InspectionOrder, SampleRequ
 from tests import declarations_factories as df
 from tests import factories as f
 from tests import personas
+from tests.browser import MARKS, new_page, shot, sign_in
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("OPENCIQ_TEST_ARTIFACTS", "test-artifacts"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (./scripts/test installs it)"
-    ),
-]
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Any:
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def sign_in(browser: Any, base: str, username: str, password: str, errors: list[str]) -> Any:
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page.set_default_timeout(15000)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-    return page
-
-
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+pytestmark = MARKS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -75,7 +28,6 @@ def test_declaration_from_entry_to_release(
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.OPENCIQ_CERTIFICATE_DIR = tmp_path / "keys"
     monkeypatch.setattr("openciq.declarations.services.draw_random", lambda: 0.0)  # the draw picks sampling
-    ARTIFACTS.mkdir(exist_ok=True)
     personas.org_tree()
     world = df.World()
     company = personas.persona("company_ui", "enterprise_user", None, password="Company-2026-gz")
@@ -170,8 +122,7 @@ def test_declaration_from_entry_to_release(
     signed = tmp_path / "signed.ociq.json"
     download_info.value.save_as(signed)
     page.close()
-    public = browser.new_page(viewport={"width": 1000, "height": 900}, locale="zh-CN")  # nobody signed in
-    public.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    public = new_page(browser, errors, width=1000)  # nobody signed in
     public.goto(verify_url)
     assert public.locator("[data-status=valid]").count() == 1
     assert certificate.number in public.content()

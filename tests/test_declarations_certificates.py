@@ -208,3 +208,9 @@ def test_an_expired_certificate_verifies_by_signature_but_says_it_has_expired(re
     assert result.valid is True and result.certificate_status == "expired"
     page = Client().get(f"/declarations/verify/{certificate.verify_token}/")
     assert page.status_code == 200 and 'data-status="expired"' in page.content.decode()
+
+
+def test_the_pdf_view_carries_the_certifying_statement_in_both_languages(released: Any) -> None:
+    _w, declaration = released
+    view = certificates.certificate_view(declaration.certificates.get())
+    assert view.statement_zh.startswith("兹证明") and "quarantine pests" in view.statement_en

@@ -443,9 +443,17 @@ def certificate_view(certificate: Certificate) -> pdf.CertificateView:
         replaces_number=certificate.replaces.number
         if certificate.replaces_id and certificate.replaces
         else None,
+        statement_zh=_STATEMENT_ZH[CertificateKind(certificate.kind)],
+        statement_en=_declaration_statement(certificate.kind),
     )
 
 
+_STATEMENT_ZH = {
+    CertificateKind.PHYTOSANITARY: "兹证明上述植物、植物产品或其他检疫物已经按照规定程序进行检查和/或检验，"
+    "被认为不带有输入方规定的检疫性有害生物。",
+    CertificateKind.HEALTH: "兹证明上述货物经检验，适合人类食用。",
+    CertificateKind.CONFORMITY: "兹证明上述货物经检验，符合相关要求。",
+}
 _KIND_ZH = {
     CertificateKind.PHYTOSANITARY: "植物检疫证书",
     CertificateKind.HEALTH: "卫生证书",

@@ -84,11 +84,11 @@ def _refusals() -> Iterator[None]:
         raise PermissionDenied from exc
 
 
-def _run(form: forms.BaseForm, call: Callable[[], Any]) -> Any:
-    """Call a service; on refusal put its errors on ``form`` and return ``None``."""
+def _run(form: forms.BaseForm, call: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a service (with ``kwargs``); on refusal put its errors on ``form`` and return ``None``."""
     try:
         with _refusals():
-            return call()
+            return call(**kwargs)
     except ServiceError as exc:
         _form_errors(form, exc)
         return None

@@ -386,10 +386,14 @@ def declaration_attach(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(AttachmentForm, request.POST, request.FILES, prefix="attach")
     if form.is_valid():
         data = form.cleaned_data
-        call = lambda: services.declaration_attachment_add(  # noqa: E731
-            actor=request.user, declaration_id=declaration.pk, title=data["title"], file=data["file"]
-        )
-        if _run(form, call):
+        if _run(
+            form,
+            services.declaration_attachment_add,
+            actor=request.user,
+            declaration_id=declaration.pk,
+            title=data["title"],
+            file=data["file"],
+        ):
             messages.success(request, _("The document was attached."))
             return redirect("declarations:declaration_detail", pk=declaration.pk)
     return render(

@@ -237,10 +237,14 @@ def order_photo(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(PhotoForm, request.POST, request.FILES, prefix="photo")
     if form.is_valid():
         data = form.cleaned_data
-        call = lambda: services.order_photo_add(  # noqa: E731
-            actor=request.user, order_id=order.pk, image=data["image"], caption=data["caption"]
-        )
-        if _run(form, call):
+        if _run(
+            form,
+            services.order_photo_add,
+            actor=request.user,
+            order_id=order.pk,
+            image=data["image"],
+            caption=data["caption"],
+        ):
             return _order_done(request, order, _("The photo was added."))
     return _order_page(request, order, photo=form)
 
@@ -293,14 +297,15 @@ def sample_request_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(SampleRequestForm, request.POST, prefix="sample", laboratories=_laboratories())
     if form.is_valid():
         data = form.cleaned_data
-        call = lambda: services.sample_request_create(  # noqa: E731
+        if _run(
+            form,
+            services.sample_request_create,
             actor=request.user,
             order_id=order.pk,
             laboratory_id=data["laboratory"].pk,
             sample_description=data["sample_description"],
             tests=data["tests"],
-        )
-        if _run(form, call):
+        ):
             return _order_done(request, order, _("The laboratory was asked to test the sample."))
     return _order_page(request, order, sample=form)
 

@@ -82,10 +82,11 @@ def riskruleset_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if rules is None:
-            call = lambda: services.risk_rule_set_create(actor=request.user, **data)  # noqa: E731
+            saved = _run(form, services.risk_rule_set_create, actor=request.user, **data)
         else:
-            call = lambda: services.risk_rule_set_update(actor=request.user, rule_set_id=rules.pk, **data)  # noqa: E731
-        saved = _run(form, call)
+            saved = _run(
+                form, services.risk_rule_set_update, actor=request.user, rule_set_id=rules.pk, **data
+            )
         if saved is not None:
             messages.success(request, _("Version %(v)s was saved as a draft.") % {"v": saved.version})
             return redirect("declarations:riskruleset_detail", pk=saved.pk)

@@ -30,6 +30,7 @@ from openciq.alerts.tables import PackagingFilingTable, status_badge
 from openciq.core import selectors as core_selectors
 from openciq.core import tabular
 from openciq.core.errors import ConflictError, NotFoundError, ServiceError
+from openciq.core.views import page_size
 
 SECTION = {"active_section": "alerts"}
 
@@ -57,13 +58,6 @@ def _get(request: HttpRequest, pk: int, action: str = "view") -> PackagingFiling
         raise Http404 from exc
 
 
-def _bounded(raw: str | None, default: int, high: int) -> int:
-    try:
-        return max(1, min(high, int(raw))) if raw else default
-    except ValueError:
-        return default
-
-
 @login_required
 def filing_list(request: HttpRequest) -> HttpResponse:
     _require(request, "alerts.view_packagingfiling")
@@ -74,10 +68,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     if export in tabular.CONTENT_TYPES:
         return _export(rows, export)
     table = PackagingFilingTable(rows)
-    per_page = _bounded(
-        request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, settings.OPENCIQ_MAX_PAGE_SIZE
-    )
-    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    RequestConfig(request, paginate={"per_page": page_size(request)}).configure(table)
     context = {
         "table": table,
         "filterset": filterset,

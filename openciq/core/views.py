@@ -69,10 +69,7 @@ class ObjectListView(ObjectTypeView):
         if export in tabular.CONTENT_TYPES:
             return self.export(rows, export)
         table = ot.table(rows)
-        per_page = _bounded_int(
-            request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, 1, settings.OPENCIQ_MAX_PAGE_SIZE
-        )
-        RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+        RequestConfig(request, paginate={"per_page": page_size(request)}).configure(table)
         context = self.context(table=table, filterset=filterset, bulk_form=bulk_edit_form_class(ot)())
         template = "core/partials/object_list_results.html" if request.htmx else "core/object_list.html"
         return render(request, template, context)
@@ -87,12 +84,20 @@ class ObjectListView(ObjectTypeView):
         return response
 
 
-def _bounded_int(raw: str | None, default: int, low: int, high: int) -> int:
+def bounded_int(raw: str | None, default: int, low: int, high: int) -> int:
+    """A number from a query parameter, ``default`` when absent or not a number, within bounds."""
     try:
         value = int(raw) if raw else default
     except ValueError:
         value = default
     return max(low, min(high, value))
+
+
+def page_size(request: HttpRequest) -> int:
+    """The ``per_page`` a list request asks for: the configured default, never past the maximum."""
+    return bounded_int(
+        request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, 1, settings.OPENCIQ_MAX_PAGE_SIZE
+    )
 
 
 class ObjectDetailView(ObjectTypeView):

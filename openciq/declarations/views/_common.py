@@ -20,6 +20,7 @@ from django_tables2 import LazyPaginator, RequestConfig
 from openciq.core import tabular
 from openciq.core.errors import NotFoundError, PermissionDeniedError, ServiceError, TransitionNotAllowed
 from openciq.core.forms import style_widgets
+from openciq.core.views import page_size
 
 SECTION = {"active_section": "declarations"}
 VIEW = "declarations.view_declaration"
@@ -123,13 +124,6 @@ def _posted_rows(post: Any, prefix: str, names: tuple[str, ...], limit: int) -> 
     return [{n: post.get(f"{prefix}-{i}-{n}", "").strip() for n in names} for i in range(count)]
 
 
-def _bounded(raw: str | None, default: int, high: int) -> int:
-    try:
-        return max(1, min(high, int(raw))) if raw else default
-    except ValueError:
-        return default
-
-
 class ShallowPaginator(LazyPaginator):
     """Pages without ``COUNT(*)`` and not past the first ``max_rows`` rows: an ``OFFSET`` of a
     million rows costs seconds, and nobody pages that far; filters narrow the list instead."""
@@ -170,10 +164,7 @@ def _list_page(
     if extra.get("export") and request.GET.get("export") in tabular.CONTENT_TYPES:
         return _export(rows, table_class, request.GET["export"], extra["export"])
     table = table_class(rows)
-    per_page = _bounded(
-        request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, settings.OPENCIQ_MAX_PAGE_SIZE
-    )
-    paginate: dict[str, Any] = {"per_page": per_page}
+    paginate: dict[str, Any] = {"per_page": page_size(request)}
     if lazy:
         paginate["paginator_class"] = ShallowPaginator
     RequestConfig(request, paginate=paginate).configure(table)

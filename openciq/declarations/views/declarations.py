@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from openciq.core import selectors as core_selectors
 from openciq.core.errors import ServiceError
 from openciq.core.registry import registry
+from openciq.core.views import bounded_int
 from openciq.declarations import selectors, services
 from openciq.declarations.choices import OrderStatus, SampleStatus
 from openciq.declarations.filtersets import DeclarationFilterSet
@@ -343,7 +344,7 @@ def enterprise_history(request: HttpRequest, enterprise_pk: int) -> HttpResponse
     summary = selectors.enterprise_summary(actor=request.user, enterprise_id=enterprise.pk)
     rate = 100.0 * summary["not_conform"] / summary["decided"] if summary["decided"] else None
     size = settings.OPENCIQ_PAGE_SIZE
-    offset = _offset(request.GET.get("offset"))
+    offset = bounded_int(request.GET.get("offset"), 0, 0, HISTORY_DEPTH)
     rows = list(
         selectors.enterprise_history(actor=request.user, enterprise_id=enterprise.pk)[
             offset : offset + size + 1
@@ -368,13 +369,6 @@ def enterprise_history(request: HttpRequest, enterprise_pk: int) -> HttpResponse
 
 
 HISTORY_DEPTH = 10_000  # deep pages of a long record cost an OFFSET scan; the list filters go further
-
-
-def _offset(raw: str | None) -> int:
-    try:
-        return max(0, min(HISTORY_DEPTH, int(raw or 0)))
-    except ValueError:
-        return 0
 
 
 @login_required

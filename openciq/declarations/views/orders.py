@@ -8,7 +8,6 @@ import io
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 from PIL import Image, UnidentifiedImageError
 
 from openciq.core.errors import ServiceError
+from openciq.core.views import page_size
 from openciq.declarations import selectors, services
 from openciq.declarations.choices import ChecklistResult, InspectionMode, OrderStatus
 from openciq.declarations.filtersets import SampleRequestFilterSet, WorklistFilterSet
@@ -37,7 +37,6 @@ from openciq.declarations.tables import SampleRequestTable, age
 from openciq.declarations.views._common import (
     SECTION,
     WORK,
-    _bounded,
     _form,
     _found,
     _list_page,
@@ -82,10 +81,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     filterset = WorklistFilterSet(request.GET or None, queryset=rows, request=request)
     if filterset.is_bound and filterset.is_valid():
         rows = filterset.qs
-    per_page = _bounded(
-        request.GET.get("per_page"), settings.OPENCIQ_PAGE_SIZE, settings.OPENCIQ_MAX_PAGE_SIZE
-    )
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    page = Paginator(rows, page_size(request)).get_page(request.GET.get("page"))
     now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from openciq.accounts.models import OrgUnit
+from openciq.accounts.services import is_system_actor
 from openciq.core import audit
 from openciq.core.errors import ConflictError, NotFoundError, TransitionNotAllowed, ValidationFailed
 from openciq.core.numbering import next_value
@@ -31,7 +32,7 @@ from openciq.declarations.choices import (
     DeclarationStatus,
 )
 from openciq.declarations.models import Certificate, Declaration
-from openciq.declarations.services import _require, is_system
+from openciq.declarations.services import _need_reason, _require
 
 KIND_LETTERS = {
     CertificateKind.PHYTOSANITARY: "P",
@@ -197,7 +198,7 @@ def certificate_issue(*, actor: Any, declaration_id: int, kind: str) -> Certific
             fields={"kind": [_("Choose phytosanitary, health or conformity.")]},
         )
     if (
-        not is_system(actor)
+        not is_system_actor(actor)
         and not Declaration.objects.restrict(actor, "view").filter(pk=declaration_id).exists()
     ):
         raise NotFoundError(_("Not found."))
@@ -247,18 +248,11 @@ def _retire(actor: Any, certificate: Certificate, status: str, reason: str, acti
     audit.record_change(actor=actor, action=action, obj=certificate, before=before)
 
 
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say why."), fields={"reason": [_("This field is required.")]})
-    return reason
-
-
 @audit.audited
 def certificate_revoke(*, actor: Any, certificate_id: int, reason: str) -> Certificate:
     """valid → revoked; the verification page says so from now on. Permission
     ``revoke_certificate``. Audit ``declarations.certificate_revoked``."""
-    reason = _reason(reason)
+    reason = _need_reason(reason)
     certificate = _lock_ours(actor, certificate_id)
     _retire(actor, certificate, CertificateStatus.REVOKED, reason, "declarations.certificate_revoked")
     return certificate
@@ -268,7 +262,7 @@ def certificate_revoke(*, actor: Any, certificate_id: int, reason: str) -> Certi
 def certificate_replace(*, actor: Any, certificate_id: int, reason: str) -> Certificate:
     """valid → replaced by a new certificate that names the one it replaces (SPS notes ADRP,
     ADRPN, ADRPR, ADRD). Returns the new certificate. Permission ``revoke_certificate``."""
-    reason = _reason(reason)
+    reason = _need_reason(reason)
     old = _lock_ours(actor, certificate_id)
     _retire(actor, old, CertificateStatus.REPLACED, reason, "declarations.certificate_replaced")
     declaration = Declaration.objects.select_related("enterprise", "port", "destination", "org_unit").get(

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openciq.accounts.models import OrgUnit
-from openciq.accounts.services import SYSTEM_USERNAME, system_actor
+from openciq.accounts.services import is_system_actor, system_actor
 from openciq.core import audit
 from openciq.core.errors import (
     ConflictError,
@@ -95,19 +95,15 @@ def draw_random() -> float:
     return _rng.random()
 
 
-def is_system(actor: Any) -> bool:
-    return getattr(actor, "username", None) == SYSTEM_USERNAME
-
-
 def _require(actor: Any, perm: str) -> None:
-    if not (is_system(actor) or (actor.is_authenticated and actor.has_perm(perm))):
+    if not (is_system_actor(actor) or (actor.is_authenticated and actor.has_perm(perm))):
         raise PermissionDeniedError(_("You do not have permission to do this."))
 
 
 def _lock(actor: Any, declaration_id: int) -> Declaration:
     """The declaration, locked for this transaction; 404 when it is outside the actor's scope."""
     if (
-        not is_system(actor)
+        not is_system_actor(actor)
         and not Declaration.objects.restrict(actor, "view").filter(pk=declaration_id).exists()
     ):
         raise NotFoundError(_("Not found."))
@@ -277,7 +273,7 @@ def declaration_attachment_add(
     Permission ``change_declaration``. Audit ``declarations.attachment_added``."""
     _require(actor, "declarations.change_declaration")
     declaration = _lock(actor, declaration_id)
-    inspector = is_system(actor) or actor.has_perm("declarations.decide_declaration")
+    inspector = is_system_actor(actor) or actor.has_perm("declarations.decide_declaration")
     if not (declaration.is_editable or (inspector and declaration.status in OPEN_STATES)):
         raise TransitionNotAllowed(
             _("Declaration %(number)s is %(state)s; documents can no longer be attached.")
@@ -428,7 +424,7 @@ def declaration_cancel(*, actor: Any, declaration_id: int, reason: str) -> Decla
     reason = _need_reason(reason)
     declaration = _lock(actor, declaration_id)
     if not declaration.is_editable and not (
-        is_system(actor) or actor.has_perm("declarations.decide_declaration")
+        is_system_actor(actor) or actor.has_perm("declarations.decide_declaration")
     ):
         raise TransitionNotAllowed(
             _("Declaration %(number)s is under inspection; only the inspection service can cancel it now.")
@@ -1068,7 +1064,7 @@ def sample_result_record(
     Audit ``declarations.sample_result_recorded``."""
     _require(actor, "declarations.record_result_samplerequest")
     if (
-        not is_system(actor)
+        not is_system_actor(actor)
         and not SampleRequest.objects.in_scope(actor).filter(pk=sample_request_id).exists()
     ):
         raise NotFoundError(_("Not found."))

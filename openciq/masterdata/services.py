@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openciq.accounts.services import SYSTEM_USERNAME
+from openciq.accounts.services import is_system_actor
 from openciq.core import audit
 from openciq.core.errors import (
     ConflictError,
@@ -18,10 +18,6 @@ from openciq.core.errors import (
 )
 from openciq.masterdata.choices import ClassChangeStatus, EnterpriseClass
 from openciq.masterdata.models import Enterprise, EnterpriseClassChange
-
-
-def _is_system(actor: Any) -> bool:
-    return getattr(actor, "username", None) == SYSTEM_USERNAME
 
 
 @audit.audited
@@ -35,9 +31,11 @@ def enterprise_reclassify_propose(
     other open proposal. A second person approves it (:func:`enterprise_reclassify_decide`).
     Audit ``masterdata.enterprise_reclassification_proposed``.
     """
-    if not (_is_system(actor) or actor.has_perm("masterdata.reclassify_enterprise")):
+    if not (is_system_actor(actor) or actor.has_perm("masterdata.reclassify_enterprise")):
         raise PermissionDeniedError()
-    visible = Enterprise.objects.all() if _is_system(actor) else Enterprise.objects.restrict(actor, "view")
+    visible = (
+        Enterprise.objects.all() if is_system_actor(actor) else Enterprise.objects.restrict(actor, "view")
+    )
     enterprise = visible.select_for_update().filter(pk=enterprise_id).first()
     if enterprise is None:
         raise NotFoundError()

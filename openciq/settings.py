@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "openciq.masterdata",
     "openciq.declarations",
     "openciq.alerts",
+    "openciq.lims",
     "openciq.ops",
 ]
 

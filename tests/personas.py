@@ -67,3 +67,21 @@ def scoped_manager(username: str, perms: Iterable[str], unit: str = "GZ") -> Use
         group.permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
     user.groups.add(group)
     return User.objects.get(pk=user.pk)
+
+
+def lab_receptionist() -> User:
+    return persona("lab_receptionist", "lab_receptionist", "LAB-FOOD")
+
+
+def lab_analyst_2() -> User:
+    """A second analyst of the food laboratory (the verifier of the first one's results)."""
+    return persona("lab_analyst_2", "lab_analyst", "LAB-FOOD")
+
+
+def lab_head() -> User:
+    return persona("lab_head", "lab_supervisor", "LAB-FOOD")
+
+
+def lab_analyst_chem() -> User:
+    """An analyst of another laboratory (out of the food laboratory's scope)."""
+    return persona("lab_analyst_chem", "lab_analyst", "LAB-CHEM")

@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "masterdata.change_monitoringpoint",
         "accounts.view_orgunit",
     ],
+    Role.LAB_RECEPTIONIST: [*REFERENCE_VIEW, "masterdata.view_enterprise", "accounts.view_orgunit"],
     Role.LAB_ANALYST: [*REFERENCE_VIEW, "masterdata.view_enterprise", "accounts.view_orgunit"],
     Role.LAB_SUPERVISOR: [
         *REFERENCE_VIEW,

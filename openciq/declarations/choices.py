@@ -61,6 +61,15 @@ class Conformity(models.TextChoices):
     NOT_CONFORM = "not_conform", _("Not conform")
 
 
+class SampleResult(models.TextChoices):
+    """A laboratory's statement about a sample: conformity cannot always be decided (ISO/IEC
+    17025 §7.8.6: the result lies within the measurement uncertainty of the limit)."""
+
+    CONFORM = "conform", _("Conform")
+    NOT_CONFORM = "not_conform", _("Not conform")
+    INCONCLUSIVE = "inconclusive", _("Inconclusive")
+
+
 class Disposal(models.TextChoices):
     REWORK = "rework", _("Rework")
     DESTROY = "destroy", _("Destroy")

@@ -20,6 +20,7 @@ from openciq.declarations.choices import (
     CertificateKind,
     CertificateStatus,
     Conformity,
+    SampleResult,
     DeclarationStatus,
     InspectionMode,
     OrderStatus,
@@ -143,7 +144,7 @@ class WorklistFilterSet(OpenciqFilterSet):
 class SampleRequestFilterSet(OpenciqFilterSet):
     q = None
     status = django_filters.ChoiceFilter(choices=SampleStatus.choices, label=_("status"))
-    result = django_filters.ChoiceFilter(choices=Conformity.choices, label=_("result"))
+    result = django_filters.ChoiceFilter(choices=SampleResult.choices, label=_("result"))
     declaration = django_filters.CharFilter(
         field_name="declaration__number", lookup_expr="startswith", label=_("declaration number")
     )

@@ -14,6 +14,7 @@ from openciq.declarations.choices import (
     CertificateKind,
     ChecklistResult,
     Conformity,
+    SampleResult,
     Disposal,
 )
 from openciq.declarations.models import Declaration, DeclarationLine
@@ -196,7 +197,7 @@ class SampleRequestForm(forms.Form):
 
 
 class SampleResultForm(forms.Form):
-    result = forms.ChoiceField(label=_("result"), choices=Conformity.choices)
+    result = forms.ChoiceField(label=_("result"), choices=SampleResult.choices)
     result_summary = forms.CharField(label=_("result summary"), widget=forms.Textarea(attrs={"rows": 3}))
     external_ref = forms.CharField(label=_("laboratory reference"), max_length=60, required=False)
 

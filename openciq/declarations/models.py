@@ -25,6 +25,7 @@ from openciq.declarations.choices import (
     InspectionMode,
     OrderStatus,
     RuleSetStatus,
+    SampleResult,
     SampleStatus,
     TransportMode,
     Unit,
@@ -546,7 +547,7 @@ class SampleRequest(OpenciqModel):
         editable=False,
     )
     external_ref = models.CharField(_("laboratory reference"), max_length=60, blank=True)
-    result = models.CharField(_("result"), max_length=16, choices=Conformity.choices, blank=True)
+    result = models.CharField(_("result"), max_length=16, choices=SampleResult.choices, blank=True)
     result_summary = models.TextField(_("result summary"), blank=True)
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
 

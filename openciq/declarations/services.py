@@ -44,6 +44,7 @@ from openciq.declarations.choices import (
     InspectionMode,
     OrderStatus,
     RuleSetStatus,
+    SampleResult,
     SampleStatus,
 )
 from openciq.declarations.forms import ChecklistItemForm, DeclarationForm, DeclarationLineForm
@@ -1055,14 +1056,7 @@ def sample_request_create(
     return request
 
 
-@audit.audited
-def sample_result_record(
-    *, actor: Any, sample_request_id: int, result: str, result_summary: str, external_ref: str = ""
-) -> SampleRequest:
-    """The laboratory's result for a sample request: from the laboratory subsystem, or typed in
-    by the inspector from the laboratory's report. Permission ``record_result_samplerequest``.
-    Audit ``declarations.sample_result_recorded``."""
-    _require(actor, "declarations.record_result_samplerequest")
+def _lock_sample_request(actor: Any, sample_request_id: int) -> SampleRequest:
     if (
         not is_system_actor(actor)
         and not SampleRequest.objects.in_scope(actor).filter(pk=sample_request_id).exists()
@@ -1073,14 +1067,46 @@ def sample_result_record(
     )
     if request is None:
         raise NotFoundError(_("Not found."))
-    if request.status not in (SampleStatus.REQUESTED, SampleStatus.RECEIVED):
+    return request
+
+
+@audit.audited
+def sample_request_receive(*, actor: Any, sample_request_id: int, external_ref: str) -> SampleRequest:
+    """requested → received: the laboratory has the sample (its reference is ``external_ref``).
+    Permission ``record_result_samplerequest``. Audit ``declarations.sample_request_received``."""
+    _require(actor, "declarations.record_result_samplerequest")
+    request = _lock_sample_request(actor, sample_request_id)
+    if request.status != SampleStatus.REQUESTED:
+        raise TransitionNotAllowed(
+            _("This sample request is %(state)s.") % {"state": request.get_status_display()},
+            fields={"status": [request.status]},
+        )
+    before = audit.snapshot(request)
+    request.status = SampleStatus.RECEIVED
+    request.external_ref = external_ref.strip() or request.external_ref
+    request.save()
+    audit.record_change(actor=actor, action="declarations.sample_request_received", obj=request, before=before)
+    return request
+
+
+@audit.audited
+def sample_result_record(
+    *, actor: Any, sample_request_id: int, result: str, result_summary: str, external_ref: str = ""
+) -> SampleRequest:
+    """The laboratory's result for a sample request: from the laboratory subsystem, or typed in
+    by the inspector from the laboratory's report. A reported result may be recorded again when
+    the laboratory amends its report (the audit keeps both). Permission
+    ``record_result_samplerequest``. Audit ``declarations.sample_result_recorded``."""
+    _require(actor, "declarations.record_result_samplerequest")
+    request = _lock_sample_request(actor, sample_request_id)
+    if request.status == SampleStatus.CANCELLED:
         raise TransitionNotAllowed(
             _("This sample request is %(state)s.") % {"state": request.get_status_display()},
             fields={"status": [request.status]},
         )
     errors: dict[str, list[str]] = {}
-    if result not in Conformity.values:
-        errors["result"] = [_("Choose conform or not conform.")]
+    if result not in SampleResult.values:
+        errors["result"] = [_("Choose conform, not conform or inconclusive.")]
     if not result_summary.strip():
         errors["result_summary"] = [_("Summarise the laboratory's findings.")]
     if errors:

@@ -248,3 +248,21 @@ class Product(LocalizedNameMixin, OpenciqModel):
 
     def __str__(self) -> str:
         return f"{self.hs_code} {self.name}"
+
+
+class CalendarDay(OpenciqModel):
+    """A day the working-day calendar treats differently from Monday to Friday: a public holiday,
+    or a weekend day made a working day in exchange (调休). Due dates in the laboratory and the
+    hotline count working days by this calendar."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"), default=False)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from openciq.masterdata.models import Enterprise, EnterpriseClassChange
+from openciq.masterdata.models import CalendarDay, Enterprise, EnterpriseClassChange
 
 
 def enterprise_class_history(*, actor: Any, enterprise: Enterprise) -> QuerySet[EnterpriseClassChange]:
@@ -39,3 +40,11 @@ def enterprise_class_counts(*, actor: Any) -> dict[str, int]:
 def enterprises_of(*, actor: Any) -> QuerySet[Enterprise]:
     """The enterprises ``actor`` acts for (enterprise users)."""
     return Enterprise.objects.filter(memberships__user_id=actor.pk).order_by("uscc")
+
+
+def calendar_exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    """Days between ``start`` and ``end`` (inclusive) that the calendar treats differently from
+    Monday to Friday: date → whether it is a working day. Not scoped: the calendar is public."""
+    return dict(
+        CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_working_day")
+    )

@@ -19,11 +19,10 @@ from openciq.declarations.choices import (
     CertificateDirection,
     CertificateKind,
     CertificateStatus,
-    Conformity,
-    SampleResult,
     DeclarationStatus,
     InspectionMode,
     OrderStatus,
+    SampleResult,
     SampleStatus,
 )
 from openciq.declarations.models import Certificate, Declaration, InspectionOrder, SampleRequest

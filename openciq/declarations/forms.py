@@ -14,8 +14,8 @@ from openciq.declarations.choices import (
     CertificateKind,
     ChecklistResult,
     Conformity,
-    SampleResult,
     Disposal,
+    SampleResult,
 )
 from openciq.declarations.models import Declaration, DeclarationLine
 from openciq.declarations.risk import RuleParams

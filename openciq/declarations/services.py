@@ -1085,7 +1085,9 @@ def sample_request_receive(*, actor: Any, sample_request_id: int, external_ref: 
     request.status = SampleStatus.RECEIVED
     request.external_ref = external_ref.strip() or request.external_ref
     request.save()
-    audit.record_change(actor=actor, action="declarations.sample_request_received", obj=request, before=before)
+    audit.record_change(
+        actor=actor, action="declarations.sample_request_received", obj=request, before=before
+    )
     return request
 
 

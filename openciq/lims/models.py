@@ -168,14 +168,12 @@ class Specification(OpenciqModel):
         verbose_name = _("specification")
         verbose_name_plural = _("specifications")
         constraints = [
-            models.UniqueConstraint(
-                fields=["service", "hs_prefix", "destination"], name="lims_spec_unique"
-            ),
+            models.UniqueConstraint(fields=["service", "hs_prefix", "destination"], name="lims_spec_unique"),
         ]
 
     def __str__(self) -> str:
         limits = f"{self.low if self.low is not None else ''}–{self.high if self.high is not None else ''}"
-        where = self.destination.code if self.destination_id else "*"
+        where = self.destination.code if self.destination else "*"
         return f"{self.service.code} {self.hs_prefix or '*'} → {where}: {limits} {self.service.unit}"
 
     @classmethod
@@ -192,7 +190,9 @@ class Instrument(ReferenceModel, LabOwned):
     manufacturer = models.CharField(_("manufacturer"), max_length=100, blank=True)
     model_name = models.CharField(_("model"), max_length=100, blank=True)
     serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
-    methods = models.ManyToManyField(Method, blank=True, related_name="instruments", verbose_name=_("methods"))
+    methods = models.ManyToManyField(
+        Method, blank=True, related_name="instruments", verbose_name=_("methods")
+    )
     range_low = _quantity(_("measuring range from"))
     range_high = _quantity(_("measuring range to"))
     range_unit = models.CharField(_("unit of the measuring range"), max_length=16, blank=True)
@@ -260,10 +260,16 @@ class ControlChart(OpenciqModel):
     standard deviation the Westgard rules measure control results against."""
 
     service = models.ForeignKey(
-        AnalysisService, on_delete=models.PROTECT, related_name="control_charts", verbose_name=_("analysis service")
+        AnalysisService,
+        on_delete=models.PROTECT,
+        related_name="control_charts",
+        verbose_name=_("analysis service"),
     )
     reference_material = models.ForeignKey(
-        ReferenceMaterial, on_delete=models.PROTECT, related_name="control_charts", verbose_name=_("reference material")
+        ReferenceMaterial,
+        on_delete=models.PROTECT,
+        related_name="control_charts",
+        verbose_name=_("reference material"),
     )
     mean = models.DecimalField(_("mean"), max_digits=18, decimal_places=6)
     sd = models.DecimalField(
@@ -342,7 +348,12 @@ class Sample(WorkflowModel):
         editable=False,
     )
     client = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("client")
+        Enterprise,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("client"),
     )
     client_name = models.CharField(_("client name"), max_length=200, blank=True)
     description = models.CharField(_("sample"), max_length=200)
@@ -351,27 +362,46 @@ class Sample(WorkflowModel):
     )
     hs_code = models.CharField(_("HS code"), max_length=10, blank=True)
     destination = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("destination")
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("destination"),
     )
     tests_requested = models.TextField(_("tests requested"), blank=True)
-    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
     quantity = models.CharField(_("quantity"), max_length=60, blank=True)
     date_sampled = models.DateField(_("date sampled"), null=True, blank=True)
     condition = models.CharField(_("condition on receipt"), max_length=200, blank=True)
     storage_location = models.CharField(_("storage location"), max_length=100, blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=SampleStatus.choices, default=SampleStatus.REGISTERED, editable=False
+        _("status"),
+        max_length=16,
+        choices=SampleStatus.choices,
+        default=SampleStatus.REGISTERED,
+        editable=False,
     )
     status_changed_at = models.DateTimeField(_("in this state since"), null=True, editable=False)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True, editable=False)
     due_date = models.DateField(_("due date"), null=True, blank=True, editable=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
-    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, editable=False)
-    reason = models.TextField(_("reason"), blank=True, editable=False)  # rejection, cancellation, invalidation
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, blank=True, editable=False
+    )
+    reason = models.TextField(
+        _("reason"), blank=True, editable=False
+    )  # rejection, cancellation, invalidation
     disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True, editable=False)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by"), editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+        editable=False,
     )
 
     audit_exclude = OpenciqModel.audit_exclude | {"status_changed_at"}
@@ -415,13 +445,15 @@ class Sample(WorkflowModel):
 
     @property
     def client_display(self) -> str:
-        return self.client_name or (str(self.client.name) if self.client_id else "")
+        return self.client_name or (str(self.client.name) if self.client else "")
 
 
 class CustodyEvent(OpenciqModel):
     """One link of a sample's chain of custody: who held it, when, and where it was kept."""
 
-    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="custody", verbose_name=_("sample"))
+    sample = models.ForeignKey(
+        Sample, on_delete=models.CASCADE, related_name="custody", verbose_name=_("sample")
+    )
     kind = models.CharField(_("event"), max_length=16, choices=CustodyKind.choices)
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("held by")
@@ -457,14 +489,22 @@ class Worksheet(WorkflowModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("analyst")
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=WorksheetStatus.choices, default=WorksheetStatus.OPEN, editable=False
+        _("status"),
+        max_length=16,
+        choices=WorksheetStatus.choices,
+        default=WorksheetStatus.OPEN,
+        editable=False,
     )
     qc_status = models.CharField(
         _("quality control"), max_length=8, choices=QcStatus.choices, default=QcStatus.PENDING, editable=False
     )
     qc_summary = models.TextField(_("QC findings"), blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"), editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
     )
 
     transitions: ClassVar[dict[str, tuple[frozenset[str], str]]] = {
@@ -493,37 +533,75 @@ class Analysis(WorkflowModel):
     control on a reference material, duplicate of a routine analysis). Once verified a result
     never changes: a correction retracts it and creates a retest (``retest_of``)."""
 
-    kind = models.CharField(_("kind"), max_length=10, choices=AnalysisKind.choices, default=AnalysisKind.ROUTINE)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AnalysisKind.choices, default=AnalysisKind.ROUTINE
+    )
     sample = models.ForeignKey(
-        Sample, on_delete=models.PROTECT, null=True, blank=True, related_name="analyses", verbose_name=_("sample")
+        Sample,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="analyses",
+        verbose_name=_("sample"),
     )
     laboratory = _laboratory_fk()
     service = models.ForeignKey(
         AnalysisService, on_delete=models.PROTECT, related_name="+", verbose_name=_("analysis service")
     )
     worksheet = models.ForeignKey(
-        Worksheet, on_delete=models.PROTECT, null=True, blank=True, related_name="analyses", verbose_name=_("worksheet")
+        Worksheet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="analyses",
+        verbose_name=_("worksheet"),
     )
     reference_material = models.ForeignKey(
-        ReferenceMaterial, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        ReferenceMaterial,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("reference material"),
     )
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
     retest_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="retests", verbose_name=_("retest of")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retests",
+        verbose_name=_("retest of"),
     )
     analyst = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("analyst"),
     )
     instrument = models.ForeignKey(
-        Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("instrument")
+        Instrument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("instrument"),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=AnalysisStatus.choices, default=AnalysisStatus.UNASSIGNED, editable=False
+        _("status"),
+        max_length=16,
+        choices=AnalysisStatus.choices,
+        default=AnalysisStatus.UNASSIGNED,
+        editable=False,
     )
     due_date = models.DateField(_("due date"), null=True, blank=True, editable=False)
     result = models.CharField(_("result as entered"), max_length=40, blank=True, editable=False)
@@ -534,18 +612,32 @@ class Analysis(WorkflowModel):
     spec_low = _quantity(_("lower limit"), editable=False)
     spec_high = _quantity(_("upper limit"), editable=False)
     specification = models.ForeignKey(
-        Specification, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("specification"), editable=False,
+        Specification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("specification"),
+        editable=False,
     )
     decision_rule = models.CharField(_("decision rule"), max_length=16, blank=True, editable=False)
-    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, editable=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, blank=True, editable=False
+    )
     qc_flags = models.JSONField(_("QC findings"), default=list, blank=True, editable=False)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("entered by"), editable=False,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+        editable=False,
     )
     submitted_at = models.DateTimeField(_("entered at"), null=True, blank=True, editable=False)
-    verifications_required = models.PositiveSmallIntegerField(_("verifications required"), default=1, editable=False)
+    verifications_required = models.PositiveSmallIntegerField(
+        _("verifications required"), default=1, editable=False
+    )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
     turnaround_days = models.PositiveSmallIntegerField(
         _("turnaround (working days)"), null=True, blank=True, editable=False
@@ -603,7 +695,9 @@ class Verification(OpenciqModel):
         ordering = ["analysis", "at", "id"]
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
-        constraints = [models.UniqueConstraint(fields=["analysis", "verifier"], name="lims_verification_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["analysis", "verifier"], name="lims_verification_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.analysis_id} ✓ {self.verifier_id}"
@@ -614,9 +708,15 @@ class Report(OpenciqModel):
     report it replaces."""
 
     number = models.CharField(_("number"), max_length=24, unique=True)
-    sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="reports", verbose_name=_("sample"))
+    sample = models.ForeignKey(
+        Sample, on_delete=models.PROTECT, related_name="reports", verbose_name=_("sample")
+    )
     replaces = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
         verbose_name=_("replaces"),
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)

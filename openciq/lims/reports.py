@@ -23,9 +23,13 @@ def report_analyses(sample: Sample) -> list[Analysis]:
     """The results a report states: the sample's and its partitions' live routine analyses."""
     return list(
         Analysis.objects.filter(kind=AnalysisKind.ROUTINE)
-        .filter(sample__in=[sample, *sample.partitions.exclude(status__in=["rejected", "cancelled", "invalid"])])
+        .filter(
+            sample__in=[sample, *sample.partitions.exclude(status__in=["rejected", "cancelled", "invalid"])]
+        )
         .exclude(status__in=DEAD_ANALYSIS_STATES)
-        .select_related("service__method", "sample__laboratory", "instrument", "submitted_by", "specification")
+        .select_related(
+            "service__method", "sample__laboratory", "instrument", "submitted_by", "specification"
+        )
         .prefetch_related("verifications__verifier")
         .order_by("sample__number", "service__code", "id")
     )
@@ -35,7 +39,10 @@ def summary(sample: Sample, analyses: list[Analysis]) -> str:
     """One paragraph for the requester: the outcome and what did not conform."""
     failing = [a for a in analyses if a.outcome in (Outcome.NOT_CONFORM, Outcome.INCONCLUSIVE)]
     if not failing:
-        return _("%(number)s: all %(count)s results conform.") % {"number": sample.number, "count": len(analyses)}
+        return _("%(number)s: all %(count)s results conform.") % {
+            "number": sample.number,
+            "count": len(analyses),
+        }
     items = "; ".join(
         f"{a.service.name} {a.result} {a.unit} ({a.get_outcome_display()}, "
         + _("limit %(limit)s") % {"limit": a.spec_high if a.spec_high is not None else a.spec_low}
@@ -64,7 +71,9 @@ def sample_publish(*, actor: Any, sample_id: int) -> Report:
     analyses = report_analyses(sample)
     now = timezone.now()
     replaces = (
-        Report.objects.filter(sample=sample.retest_of).order_by("-id").first() if sample.retest_of_id else None
+        Report.objects.filter(sample=sample.retest_of).order_by("-id").first()
+        if sample.retest_of_id
+        else None
     )
     year = timezone.localdate(now).year
     number = f"R{year}{next_value(f'lims-report:{year}'):06d}"
@@ -88,7 +97,10 @@ def sample_publish(*, actor: Any, sample_id: int) -> Report:
         part.status, part.status_changed_at, part.published_at = SampleStatus.PUBLISHED, now, now
         part.save()
     changes = audit.diff(before, audit.snapshot(sample))
-    changes["report"] = [None, {"number": number, "sha256": report.sha256, "replaces": replaces.number if replaces else None}]
+    changes["report"] = [
+        None,
+        {"number": number, "sha256": report.sha256, "replaces": replaces.number if replaces else None},
+    ]
     audit.record(actor=actor, action="lims.sample_published", obj=sample, changes=changes)
     if sample.sample_request_id:
         report_back(actor, sample, sample.outcome or Outcome.CONFORM, summary(sample, analyses), number)
@@ -99,6 +111,8 @@ def report_back(actor: Any, sample: Sample, outcome: str, text: str, reference: 
     """Tell the declaration that asked for the sample (through its service, as the actor)."""
     from openciq.declarations.services import sample_result_record
 
+    if sample.sample_request_id is None:
+        return
     sample_result_record(
         actor=actor,
         sample_request_id=sample.sample_request_id,

@@ -125,7 +125,9 @@ def _custody(sample: Sample, kind: str, holder: Any, location: str = "", note: s
     )
 
 
-def _services(laboratory: OrgUnit, service_ids: Iterable[int], errors: dict[str, list[str]]) -> list[AnalysisService]:
+def _services(
+    laboratory: OrgUnit, service_ids: Iterable[int], errors: dict[str, list[str]]
+) -> list[AnalysisService]:
     ids = list(dict.fromkeys(int(i) for i in service_ids))
     found = {
         s.pk: s
@@ -142,7 +144,9 @@ def _services(laboratory: OrgUnit, service_ids: Iterable[int], errors: dict[str,
     return [found[i] for i in ids if i in found]
 
 
-def _new_analyses(sample: Sample, services: Sequence[AnalysisService], *, due: dt.date | None = None) -> list[Analysis]:
+def _new_analyses(
+    sample: Sample, services: Sequence[AnalysisService], *, due: dt.date | None = None
+) -> list[Analysis]:
     present = set(
         sample.analyses.exclude(status__in=DEAD_ANALYSIS_STATES).values_list("service_id", flat=True)
     )
@@ -199,7 +203,9 @@ class SampleInput:
     date_sampled: dt.date | None = None
 
 
-def _register(actor: Any, data: SampleInput, *, sample_request: Any = None, check_scope: bool = True) -> Sample:
+def _register(
+    actor: Any, data: SampleInput, *, sample_request: Any = None, check_scope: bool = True
+) -> Sample:
     errors: dict[str, list[str]] = {}
     labs = OrgUnit.objects.filter(kind="laboratory", is_active=True)
     if check_scope and not is_system_actor(actor):
@@ -207,7 +213,8 @@ def _register(actor: Any, data: SampleInput, *, sample_request: Any = None, chec
     laboratory = labs.filter(pk=data.laboratory_id).first()
     if laboratory is None:
         raise ValidationFailed(
-            _("The sample was not registered."), fields={"laboratory": [_("Choose one of your laboratories.")]}
+            _("The sample was not registered."),
+            fields={"laboratory": [_("Choose one of your laboratories.")]},
         )
     if not data.description.strip():
         errors["description"] = [_("This field is required.")]
@@ -273,7 +280,9 @@ def _match_services(laboratory: OrgUnit, tests: str) -> list[int]:
         for pk, code, name_zh, name_en in AnalysisService.objects.filter(
             laboratory=laboratory, is_active=True
         ).values_list("pk", "code", "name_zh", "name_en")
-        if code.casefold() in text or (name_zh and name_zh in tests) or (name_en and name_en.casefold() in text)
+        if code.casefold() in text
+        or (name_zh and name_zh in tests)
+        or (name_en and name_en.casefold() in text)
     ]
 
 
@@ -315,7 +324,12 @@ class LaboratoryHandler:
 
 @audit.audited
 def sample_receive(
-    *, actor: Any, sample_id: int, service_ids: Sequence[int] = (), storage_location: str = "", condition: str = ""
+    *,
+    actor: Any,
+    sample_id: int,
+    service_ids: Sequence[int] = (),
+    storage_location: str = "",
+    condition: str = "",
 ) -> Sample:
     """registered → received: the laboratory has the sample. Adds the analyses chosen at the
     counter, sets due dates in working days and tells the declaration. Permission
@@ -345,7 +359,9 @@ def sample_receive(
     if sample.sample_request_id:
         from openciq.declarations.services import sample_request_receive
 
-        sample_request_receive(actor=actor, sample_request_id=sample.sample_request_id, external_ref=sample.number)
+        sample_request_receive(
+            actor=actor, sample_request_id=sample.sample_request_id, external_ref=sample.number
+        )
     return sample
 
 
@@ -366,22 +382,27 @@ def sample_partition(*, actor: Any, sample_id: int, parts: Sequence[PartitionInp
     sample = lock(Sample, actor, sample_id)
     check(sample, "partition")
     if sample.parent_id:
-        raise ValidationFailed(_("A partition cannot be partitioned again."), fields={"parts": [_("Partition the parent sample.")]})
+        raise ValidationFailed(
+            _("A partition cannot be partitioned again."),
+            fields={"parts": [_("Partition the parent sample.")]},
+        )
     if not parts:
-        raise ValidationFailed(_("The sample was not partitioned."), fields={"parts": [_("Add at least one part.")]})
+        raise ValidationFailed(
+            _("The sample was not partitioned."), fields={"parts": [_("Add at least one part.")]}
+        )
     errors: dict[str, list[str]] = {}
     planned: list[tuple[OrgUnit, list[AnalysisService], str]] = []
-    for index, part in enumerate(parts):
-        laboratory = OrgUnit.objects.filter(pk=part.laboratory_id, kind="laboratory", is_active=True).first()
+    for index, wanted in enumerate(parts):
+        laboratory = OrgUnit.objects.filter(pk=wanted.laboratory_id, kind="laboratory", is_active=True).first()
         part_errors: dict[str, list[str]] = {}
         if laboratory is None:
             part_errors["laboratory"] = [_("Choose one of the bureau's laboratories.")]
         else:
-            services = _services(laboratory, part.service_ids, part_errors)
+            services = _services(laboratory, wanted.service_ids, part_errors)
             if not services and not part_errors:
                 part_errors["services"] = [_("Choose at least one analysis.")]
             if not part_errors:
-                planned.append((laboratory, services, part.description.strip()))
+                planned.append((laboratory, services, wanted.description.strip()))
         for field, messages in part_errors.items():
             errors[f"parts[{index}].{field}"] = messages
     if errors:
@@ -413,7 +434,12 @@ def sample_partition(*, actor: Any, sample_id: int, parts: Sequence[PartitionInp
         _set_due_dates(part, timezone.localdate(now))
         part.save()
         _custody(part, CustodyKind.PARTITIONED, actor, note=sample.number)
-        audit.record(actor=actor, action="lims.sample_registered", obj=part, changes=audit.diff(None, audit.snapshot(part)))
+        audit.record(
+            actor=actor,
+            action="lims.sample_registered",
+            obj=part,
+            changes=audit.diff(None, audit.snapshot(part)),
+        )
         created.append(part)
     before = audit.snapshot(sample)
     sample.due_date = max([d for d in [sample.due_date, *(p.due_date for p in created)] if d], default=None)
@@ -453,9 +479,13 @@ def custody_record(
     if kind == CustodyKind.STORED and not location.strip():
         errors["location"] = [_("Say where the sample is stored.")]
     if kind in (CustodyKind.DISPOSED, CustodyKind.RETURNED) and sample.status not in DISPOSABLE:
-        errors["kind"] = [_("The sample is still being worked on (%(state)s).") % {"state": sample.get_status_display()}]
+        errors["kind"] = [
+            _("The sample is still being worked on (%(state)s).") % {"state": sample.get_status_display()}
+        ]
     if sample.disposed_at is not None:
-        errors["kind"] = [_("The sample was disposed of on %(day)s.") % {"day": f"{sample.disposed_at:%Y-%m-%d}"}]
+        errors["kind"] = [
+            _("The sample was disposed of on %(day)s.") % {"day": f"{sample.disposed_at:%Y-%m-%d}"}
+        ]
     if errors:
         raise ValidationFailed(_("The custody entry was not recorded."), fields=errors)
     before = audit.snapshot(sample)
@@ -465,10 +495,18 @@ def custody_record(
         sample.disposed_at = timezone.now()
     sample.save()
     event = CustodyEvent.objects.create(
-        sample=sample, kind=kind, holder=holder, location=location.strip()[:100], note=note.strip()[:300], at=timezone.now()
+        sample=sample,
+        kind=kind,
+        holder=holder,
+        location=location.strip()[:100],
+        note=note.strip()[:300],
+        at=timezone.now(),
     )
     changes = audit.diff(before, audit.snapshot(sample))
-    changes["custody"] = [None, {"kind": kind, "holder": str(holder), "location": event.location, "note": event.note}]
+    changes["custody"] = [
+        None,
+        {"kind": kind, "holder": str(holder), "location": event.location, "note": event.note},
+    ]
     audit.record(actor=actor, action="lims.custody_recorded", obj=sample, changes=changes)
     return event
 
@@ -488,7 +526,12 @@ def _end(actor: Any, sample: Sample, verb: str, to: str, reason: str, *, tell_re
     sample.save()
     changes = audit.diff(before, audit.snapshot(sample))
     changes["analyses"] = [None, [a.pk for a in live]]
-    audit.record(actor=actor, action=f"lims.sample_{'cancelled' if verb == 'cancel' else 'rejected'}", obj=sample, changes=changes)
+    audit.record(
+        actor=actor,
+        action=f"lims.sample_{'cancelled' if verb == 'cancel' else 'rejected'}",
+        obj=sample,
+        changes=changes,
+    )
     for part in sample.partitions.filter(status__in=Sample.transitions["reject"][0]):
         _end(actor, part, "reject", SampleStatus.REJECTED, reason, tell_requester=False)
     if tell_requester and sample.sample_request_id and verb == "reject" and not sample.parent_id:
@@ -515,7 +558,13 @@ def sample_reject(*, actor: Any, sample_id: int, reason: str) -> Sample:
     Permission ``lims.reject_sample``. Audit ``lims.sample_rejected``."""
     require(actor, "lims.reject_sample")
     sample = lock(Sample, actor, sample_id)
-    _end(actor, sample, "reject", SampleStatus.REJECTED, _need_reason(reason, _("The sample was not rejected.")))
+    _end(
+        actor,
+        sample,
+        "reject",
+        SampleStatus.REJECTED,
+        _need_reason(reason, _("The sample was not rejected.")),
+    )
     return sample
 
 
@@ -525,7 +574,13 @@ def sample_cancel(*, actor: Any, sample_id: int, reason: str) -> Sample:
     ``lims.reject_sample``. Audit ``lims.sample_cancelled``."""
     require(actor, "lims.reject_sample")
     sample = lock(Sample, actor, sample_id)
-    _end(actor, sample, "cancel", SampleStatus.CANCELLED, _need_reason(reason, _("The sample was not cancelled.")))
+    _end(
+        actor,
+        sample,
+        "cancel",
+        SampleStatus.CANCELLED,
+        _need_reason(reason, _("The sample was not cancelled.")),
+    )
     return sample
 
 
@@ -541,20 +596,31 @@ def sample_invalidate(*, actor: Any, sample_id: int, reason: str) -> Sample:
     check(sample, "invalidate")
     if sample.parent_id:
         raise ValidationFailed(
-            _("Invalidate the parent sample %(number)s.") % {"number": sample.parent.number if sample.parent else ""},
+            _("Invalidate the parent sample %(number)s.")
+            % {"number": sample.parent.number if sample.parent else ""},
             fields={"sample": [_("A partition is invalidated with its parent.")]},
         )
     before = audit.snapshot(sample)
     sample.status, sample.status_changed_at, sample.reason = SampleStatus.INVALID, timezone.now(), reason
     sample.save()
     sample.reports.filter(withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
-    audit.record(actor=actor, action="lims.sample_invalidated", obj=sample, changes=audit.diff(before, audit.snapshot(sample)))
+    audit.record(
+        actor=actor,
+        action="lims.sample_invalidated",
+        obj=sample,
+        changes=audit.diff(before, audit.snapshot(sample)),
+    )
     retest = _retest(actor, sample, parent=None)
     for part in sample.partitions.filter(status__in=[SampleStatus.VERIFIED, SampleStatus.PUBLISHED]):
         part_before = audit.snapshot(part)
         part.status, part.status_changed_at, part.reason = SampleStatus.INVALID, timezone.now(), reason
         part.save()
-        audit.record(actor=actor, action="lims.sample_invalidated", obj=part, changes=audit.diff(part_before, audit.snapshot(part)))
+        audit.record(
+            actor=actor,
+            action="lims.sample_invalidated",
+            obj=part,
+            changes=audit.diff(part_before, audit.snapshot(part)),
+        )
         _retest(actor, part, parent=retest)
     return retest
 
@@ -584,7 +650,9 @@ def _retest(actor: Any, original: Sample, *, parent: Sample | None) -> Sample:
         received_at=now,
         registered_by=actor,
     )
-    for analysis in original.analyses.filter(kind=AnalysisKind.ROUTINE).exclude(status__in=DEAD_ANALYSIS_STATES):
+    for analysis in original.analyses.filter(kind=AnalysisKind.ROUTINE).exclude(
+        status__in=DEAD_ANALYSIS_STATES
+    ):
         Analysis.objects.create(
             kind=AnalysisKind.ROUTINE,
             sample=retest,
@@ -596,8 +664,19 @@ def _retest(actor: Any, original: Sample, *, parent: Sample | None) -> Sample:
         )
     _set_due_dates(retest, timezone.localdate(now))
     retest.save()
-    _custody(retest, CustodyKind.RECEIVED, actor, retest.storage_location, _("Retest of %(number)s") % {"number": original.number})
-    audit.record(actor=actor, action="lims.sample_registered", obj=retest, changes=audit.diff(None, audit.snapshot(retest)))
+    _custody(
+        retest,
+        CustodyKind.RECEIVED,
+        actor,
+        retest.storage_location,
+        _("Retest of %(number)s") % {"number": original.number},
+    )
+    audit.record(
+        actor=actor,
+        action="lims.sample_registered",
+        obj=retest,
+        changes=audit.diff(None, audit.snapshot(retest)),
+    )
     return retest
 
 
@@ -622,7 +701,13 @@ def parse_result(
     if not raw:
         return None, {"result": [_("Enter a result.")]}
     if service.result_type == ResultType.QUALITATIVE:
-        word = {"nd": "not_detected", "not detected": "not_detected", "未检出": "not_detected", "detected": "detected", "检出": "detected"}.get(raw.casefold(), raw.casefold())
+        word = {
+            "nd": "not_detected",
+            "not detected": "not_detected",
+            "未检出": "not_detected",
+            "detected": "detected",
+            "检出": "detected",
+        }.get(raw.casefold(), raw.casefold())
         if word not in ("not_detected", "detected"):
             return None, {"result": [_("Enter detected or not detected.")]}
         return ParsedResult(word, None, False, ""), {}
@@ -642,17 +727,31 @@ def parse_result(
     try:
         in_service_unit = units.convert(value, unit, service.unit) if service.unit else value
     except units.IncompatibleUnits:
-        return None, {"unit": [_("%(unit)s cannot be converted to %(expected)s.") % {"unit": unit, "expected": service.unit}]}
-    if instrument is not None and not censored and (instrument.range_low is not None or instrument.range_high is not None):
+        return None, {
+            "unit": [
+                _("%(unit)s cannot be converted to %(expected)s.") % {"unit": unit, "expected": service.unit}
+            ]
+        }
+    if (
+        instrument is not None
+        and not censored
+        and (instrument.range_low is not None or instrument.range_high is not None)
+    ):
         try:
-            in_range_unit = units.convert(value, unit, instrument.range_unit) if instrument.range_unit else in_service_unit
+            in_range_unit = (
+                units.convert(value, unit, instrument.range_unit)
+                if instrument.range_unit
+                else in_service_unit
+            )
         except (units.IncompatibleUnits, units.UnknownUnit):
             in_range_unit = in_service_unit
         low, high = instrument.range_low, instrument.range_high
         if (low is not None and in_range_unit < low) or (high is not None and in_range_unit > high):
             return None, {
                 "result": [
-                    _("%(value)s %(unit)s is outside the measuring range of %(instrument)s (%(low)s–%(high)s %(range_unit)s).")
+                    _(
+                        "%(value)s %(unit)s is outside the measuring range of %(instrument)s (%(low)s–%(high)s %(range_unit)s)."
+                    )
                     % {
                         "value": raw,
                         "unit": unit,
@@ -672,7 +771,9 @@ def _fmt(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def specification_for(service: AnalysisService, hs_code: str, destination_id: int | None) -> Specification | None:
+def specification_for(
+    service: AnalysisService, hs_code: str, destination_id: int | None
+) -> Specification | None:
     """The most specific active limit: the destination's over any destination, then the
     longest matching HS prefix."""
     candidates = [
@@ -686,14 +787,23 @@ def specification_for(service: AnalysisService, hs_code: str, destination_id: in
     return candidates[0] if candidates else None
 
 
-def apply_result(analysis: Analysis, parsed: ParsedResult, actor: Any, spec_cache: dict[Any, Any] | None = None) -> None:
+def apply_result(
+    analysis: Analysis, parsed: ParsedResult, actor: Any, spec_cache: dict[Any, Any] | None = None
+) -> None:
     """Store a parsed result on the analysis (not yet saved) with its uncertainty and, for a
     routine analysis, the statement of conformity against the specification."""
     service = analysis.service
-    analysis.result, analysis.value, analysis.censored, analysis.unit = parsed.text, parsed.value, parsed.censored, parsed.unit
+    analysis.result, analysis.value, analysis.censored, analysis.unit = (
+        parsed.text,
+        parsed.value,
+        parsed.censored,
+        parsed.unit,
+    )
     analysis.submitted_by, analysis.submitted_at = actor, timezone.now()
     analysis.status = AnalysisStatus.TO_BE_VERIFIED
-    analysis.instrument_id = analysis.instrument_id or (analysis.worksheet.instrument_id if analysis.worksheet_id and analysis.worksheet else None)
+    analysis.instrument_id = analysis.instrument_id or (
+        analysis.worksheet.instrument_id if analysis.worksheet_id and analysis.worksheet else None
+    )
     analysis.uncertainty = None
     if parsed.value is not None and not parsed.censored:
         analysis.uncertainty = decision.expanded_uncertainty(
@@ -733,11 +843,16 @@ def apply_result(analysis: Analysis, parsed: ParsedResult, actor: Any, spec_cach
 
 
 def _check_submitter(actor: Any, analysis: Analysis) -> None:
-    if analysis.worksheet_id and analysis.analyst_id and analysis.analyst_id != actor.pk and not is_system_actor(actor):
-        if not actor.has_perm("lims.manage_worksheet"):
-            raise PermissionDeniedError(
-                _("This analysis is assigned to %(analyst)s.") % {"analyst": str(analysis.analyst)}
-            )
+    """Only the worksheet's analyst enters its results, or someone who plans worksheets."""
+    if (
+        analysis.worksheet_id
+        and analysis.analyst_id not in (None, actor.pk)
+        and not is_system_actor(actor)
+        and not actor.has_perm("lims.manage_worksheet")
+    ):
+        raise PermissionDeniedError(
+            _("This analysis is assigned to %(analyst)s.") % {"analyst": str(analysis.analyst)}
+        )
 
 
 @audit.audited
@@ -756,14 +871,17 @@ def analysis_submit(
     _check_submitter(actor, analysis)
     if analysis.sample_id and analysis.sample and analysis.sample.status not in ("received", "in_analysis"):
         raise TransitionNotAllowed(
-            _("Sample %(number)s is %(state)s.") % {"number": analysis.sample.number, "state": analysis.sample.get_status_display()},
+            _("Sample %(number)s is %(state)s.")
+            % {"number": analysis.sample.number, "state": analysis.sample.get_status_display()},
             fields={"sample": [analysis.sample.status]},
         )
     instrument = analysis.worksheet.instrument if analysis.worksheet_id and analysis.worksheet else None
     if instrument is None and instrument_id is not None:
         instrument = Instrument.objects.filter(pk=instrument_id, laboratory_id=analysis.laboratory_id).first()
         if instrument is None:
-            raise ValidationFailed(_("The result was not saved."), fields={"instrument": [_("Unknown instrument.")]})
+            raise ValidationFailed(
+                _("The result was not saved."), fields={"instrument": [_("Unknown instrument.")]}
+            )
     if instrument is not None:
         problems = instrument_problems(instrument, today())
         if problems:
@@ -775,7 +893,12 @@ def analysis_submit(
     analysis.instrument = instrument
     apply_result(analysis, parsed, actor)
     analysis.save()
-    audit.record(actor=actor, action="lims.result_submitted", obj=analysis, changes=audit.diff(before, audit.snapshot(analysis)))
+    audit.record(
+        actor=actor,
+        action="lims.result_submitted",
+        obj=analysis,
+        changes=audit.diff(before, audit.snapshot(analysis)),
+    )
     after_results(actor, [analysis])
     return analysis
 
@@ -796,9 +919,14 @@ def analysis_verify(*, actor: Any, analysis_id: int) -> Analysis:
             % {"number": worksheet.number},
             fields={"worksheet": [worksheet.qc_summary or QcStatus.FAILED]},
         )
-    if worksheet is not None and worksheet.qc_status == QcStatus.PENDING and worksheet.analyses.exclude(kind=AnalysisKind.ROUTINE).exists():
+    if (
+        worksheet is not None
+        and worksheet.qc_status == QcStatus.PENDING
+        and worksheet.analyses.exclude(kind=AnalysisKind.ROUTINE).exists()
+    ):
         raise TransitionNotAllowed(
-            _("The quality-control results of worksheet %(number)s are not all in.") % {"number": worksheet.number},
+            _("The quality-control results of worksheet %(number)s are not all in.")
+            % {"number": worksheet.number},
             fields={"worksheet": [QcStatus.PENDING]},
         )
     method = analysis.service.method
@@ -813,7 +941,8 @@ def analysis_verify(*, actor: Any, analysis_id: int) -> Analysis:
         )
     if analysis.verifications.filter(verifier=actor).exists():
         raise ValidationFailed(
-            _("You have verified this result already."), fields={"verifier": [_("Each verification must be by a different person.")]}
+            _("You have verified this result already."),
+            fields={"verifier": [_("Each verification must be by a different person.")]},
         )
     before = audit.snapshot(analysis)
     Verification.objects.create(analysis=analysis, verifier=actor, at=timezone.now())
@@ -821,7 +950,9 @@ def analysis_verify(*, actor: Any, analysis_id: int) -> Analysis:
     if done >= analysis.verifications_required:
         analysis.status, analysis.verified_at = AnalysisStatus.VERIFIED, timezone.now()
         if analysis.sample is not None and analysis.sample.received_at is not None:
-            analysis.turnaround_days = working_days_taken(timezone.localdate(analysis.sample.received_at), today())
+            analysis.turnaround_days = working_days_taken(
+                timezone.localdate(analysis.sample.received_at), today()
+            )
         analysis.save()
     changes = audit.diff(before, audit.snapshot(analysis))
     changes["verifications"] = [done - 1, done]
@@ -844,7 +975,8 @@ def analysis_retract(*, actor: Any, analysis_id: int, reason: str) -> Analysis:
     reason = _need_reason(reason, _("The result was not retracted."))
     if analysis.status == AnalysisStatus.PUBLISHED:
         raise TransitionNotAllowed(
-            _("This result is published; invalidate the sample to correct it."), fields={"status": [analysis.status]}
+            _("This result is published; invalidate the sample to correct it."),
+            fields={"status": [analysis.status]},
         )
     check(analysis, "retract")
     retest = retract(actor, analysis, reason)
@@ -886,7 +1018,12 @@ def analysis_reject(*, actor: Any, analysis_id: int, reason: str) -> Analysis:
     before = audit.snapshot(analysis)
     analysis.status, analysis.reason = AnalysisStatus.REJECTED, reason
     analysis.save()
-    audit.record(actor=actor, action="lims.analysis_rejected", obj=analysis, changes=audit.diff(before, audit.snapshot(analysis)))
+    audit.record(
+        actor=actor,
+        action="lims.analysis_rejected",
+        obj=analysis,
+        changes=audit.diff(before, audit.snapshot(analysis)),
+    )
     roll_up(actor, [analysis.sample_id] if analysis.sample_id else [])
     return analysis
 
@@ -907,7 +1044,9 @@ def _target_state(ranks: list[int]) -> str | None:
     return SampleStatus.RECEIVED
 
 
-def roll_up(actor: Any, sample_ids: Iterable[int | None], *, batch_changes: list[dict[str, Any]] | None = None) -> None:
+def roll_up(
+    actor: Any, sample_ids: Iterable[int | None], *, batch_changes: list[dict[str, Any]] | None = None
+) -> None:
     """Move samples to the state their live analyses and partitions say (received, in analysis,
     to be verified, verified), with the worst outcome once verified; then their parents.
     ``batch_changes`` collects the moves instead of one audit event each (bulk imports)."""
@@ -916,14 +1055,18 @@ def roll_up(actor: Any, sample_ids: Iterable[int | None], *, batch_changes: list
         parents: set[int] = set()
         samples = Sample.objects.select_for_update().filter(pk__in=ids, status__in=list(_SAMPLE_PROGRESS)[:4])
         analyses: dict[int, list[tuple[str, str]]] = {}
-        for sample_id, status, outcome in Analysis.objects.filter(
-            sample_id__in=ids, kind=AnalysisKind.ROUTINE
-        ).exclude(status__in=DEAD_ANALYSIS_STATES).values_list("sample_id", "status", "outcome"):
+        for sample_id, status, outcome in (
+            Analysis.objects.filter(sample_id__in=ids, kind=AnalysisKind.ROUTINE)
+            .exclude(status__in=DEAD_ANALYSIS_STATES)
+            .values_list("sample_id", "status", "outcome")
+        ):
             analyses.setdefault(sample_id, []).append((status, outcome))
         partitions: dict[int, list[tuple[str, str]]] = {}
-        for parent_id, status, outcome in Sample.objects.filter(parent_id__in=ids).exclude(
-            status__in=[SampleStatus.REJECTED, SampleStatus.CANCELLED, SampleStatus.INVALID]
-        ).values_list("parent_id", "status", "outcome"):
+        for parent_id, status, outcome in (
+            Sample.objects.filter(parent_id__in=ids)
+            .exclude(status__in=[SampleStatus.REJECTED, SampleStatus.CANCELLED, SampleStatus.INVALID])
+            .values_list("parent_id", "status", "outcome")
+        ):
             partitions.setdefault(parent_id, []).append((status, outcome))
         for sample in samples:
             items = analyses.get(sample.pk, [])

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openciq.accounts.models import User, org_scope_q
+from openciq.accounts.models import User
 from openciq.core import audit
 from openciq.core.errors import NotFoundError, PermissionDeniedError, TransitionNotAllowed, ValidationFailed
 from openciq.core.numbering import next_value
@@ -85,7 +85,9 @@ def worksheet_create(
     require(actor, "lims.manage_worksheet")
     method = Method.objects.in_scope(actor).filter(pk=method_id, is_active=True).first()
     if method is None:
-        raise ValidationFailed(_("The worksheet was not created."), fields={"method": [_("Choose one of your methods.")]})
+        raise ValidationFailed(
+            _("The worksheet was not created."), fields={"method": [_("Choose one of your methods.")]}
+        )
     errors: dict[str, list[str]] = {}
     instrument = method.instruments.filter(pk=instrument_id).first()
     if instrument is None:
@@ -103,7 +105,14 @@ def worksheet_create(
     )
     unfit = sorted(
         set(ids)
-        - {a.pk for a in analyses if a.status == AnalysisStatus.UNASSIGNED and a.service.method_id == method.pk and a.sample and a.sample.status in ("received", "in_analysis")}
+        - {
+            a.pk
+            for a in analyses
+            if a.status == AnalysisStatus.UNASSIGNED
+            and a.service.method_id == method.pk
+            and a.sample
+            and a.sample.status in ("received", "in_analysis")
+        }
     )
     if not ids:
         errors["analyses"] = [_("Choose at least one analysis.")]
@@ -114,7 +123,9 @@ def worksheet_create(
         ]
     materials = _reference_materials(method, blank_ids, control_ids, errors)
     if not blank_ids and not control_ids:
-        errors["controls"] = [_("Add at least one blank or control: results are released only from a controlled run.")]
+        errors["controls"] = [
+            _("Add at least one blank or control: results are released only from a controlled run.")
+        ]
     duplicates = [a for a in analyses if a.pk in set(map(int, duplicate_ids))]
     if len(duplicates) != len(set(map(int, duplicate_ids))):
         errors["duplicates"] = [_("Duplicates must be of analyses on this worksheet.")]
@@ -132,7 +143,10 @@ def worksheet_create(
     )
     for analysis in analyses:
         analysis.status, analysis.worksheet, analysis.analyst, analysis.instrument = (
-            AnalysisStatus.ASSIGNED, worksheet, analyst, instrument,
+            AnalysisStatus.ASSIGNED,
+            worksheet,
+            analyst,
+            instrument,
         )
     Analysis.objects.bulk_update(analyses, ["status", "worksheet", "analyst", "instrument", "updated_at"])
     qc = [
@@ -170,7 +184,13 @@ def worksheet_create(
         changes={
             **audit.diff(None, audit.snapshot(worksheet)),
             "analyses": [None, [a.pk for a in analyses]],
-            "qc": [None, [f"{a.kind}:{a.reference_material.code if a.reference_material else a.duplicate_of_id}" for a in qc]],
+            "qc": [
+                None,
+                [
+                    f"{a.kind}:{a.reference_material.code if a.reference_material else a.duplicate_of_id}"
+                    for a in qc
+                ],
+            ],
             "samples": [None, moves],
         },
     )
@@ -195,7 +215,9 @@ def _reference_materials(
         }
         if len(found) != len(wanted):
             errors[field] = [
-                _("Reference materials %(ids)s are not valid %(kind)s for %(method)s (wrong method, expired or inactive).")
+                _(
+                    "Reference materials %(ids)s are not valid %(kind)s for %(method)s (wrong method, expired or inactive)."
+                )
                 % {
                     "ids": ", ".join(str(i) for i in wanted if i not in found),
                     "kind": _("blanks") if blank else _("controls"),
@@ -214,7 +236,11 @@ def _qc_flags(analysis: Analysis) -> list[str]:
     service = analysis.service
     if analysis.kind == AnalysisKind.BLANK:
         limit = service.loq if service.loq is not None else (service.lod or Decimal(0))
-        return [] if analysis.censored or analysis.value is None or analysis.value < limit or (analysis.value == 0) else ["blank_above_limit"]
+        return (
+            []
+            if analysis.censored or analysis.value is None or analysis.value < limit or (analysis.value == 0)
+            else ["blank_above_limit"]
+        )
     if analysis.kind == AnalysisKind.DUPLICATE:
         original = analysis.duplicate_of
         if original is None or original.value is None or analysis.value is None:
@@ -227,7 +253,9 @@ def _qc_flags(analysis: Analysis) -> list[str]:
         variation = abs(original.value - analysis.value) / mean * 100
         return ["duplicate_variation"] if variation > service.duplicate_variation else []
     if analysis.kind == AnalysisKind.CONTROL and analysis.value is not None:
-        chart = ControlChart.objects.filter(service=service, reference_material_id=analysis.reference_material_id).first()
+        chart = ControlChart.objects.filter(
+            service=service, reference_material_id=analysis.reference_material_id
+        ).first()
         if chart is None or chart.sd <= 0:
             return ["no_control_limits"]
         history = list(
@@ -252,11 +280,17 @@ def _judge_worksheet(actor: Any, worksheet: Worksheet) -> dict[str, Any]:
     """Once every analysis on the worksheet has a result: QC passed or failed (a failure blocks
     the instrument), and the worksheet goes to be verified. Returns the audit changes."""
     live = list(
-        worksheet.analyses.select_related("service", "reference_material").exclude(status__in=DEAD_ANALYSIS_STATES)
+        worksheet.analyses.select_related("service", "reference_material").exclude(
+            status__in=DEAD_ANALYSIS_STATES
+        )
     )
     qc = [a for a in live if a.kind != AnalysisKind.ROUTINE]
     changes: dict[str, Any] = {}
-    if qc and all(a.status != AnalysisStatus.ASSIGNED and a.status != AnalysisStatus.UNASSIGNED for a in qc) and worksheet.qc_status == QcStatus.PENDING:
+    if (
+        qc
+        and all(a.status != AnalysisStatus.ASSIGNED and a.status != AnalysisStatus.UNASSIGNED for a in qc)
+        and worksheet.qc_status == QcStatus.PENDING
+    ):
         failed = [a for a in qc if any(f in REJECTING_FLAGS or westgard_rejects(f) for f in a.qc_flags)]
         before = audit.snapshot(worksheet)
         if failed:
@@ -279,7 +313,11 @@ def _judge_worksheet(actor: Any, worksheet: Worksheet) -> dict[str, Any]:
             )
         worksheet.save()
         changes.update(audit.diff(before, audit.snapshot(worksheet)))
-    if worksheet.status == WorksheetStatus.OPEN and live and all(a.status not in ("unassigned", "assigned") for a in live):
+    if (
+        worksheet.status == WorksheetStatus.OPEN
+        and live
+        and all(a.status not in ("unassigned", "assigned") for a in live)
+    ):
         before = audit.snapshot(worksheet)
         worksheet.status = WorksheetStatus.TO_BE_VERIFIED
         worksheet.save()
@@ -292,15 +330,21 @@ def westgard_rejects(code: str) -> bool:
     return code in westgard.RULES and code != "1_2s"
 
 
-def after_results(actor: Any, analyses: Sequence[Analysis], *, batch: list[dict[str, Any]] | None = None) -> None:
+def after_results(
+    actor: Any, analyses: Sequence[Analysis], *, batch: list[dict[str, Any]] | None = None
+) -> None:
     """QC flags of the QC results just entered, the worksheets' QC and states, the samples."""
     worksheets: dict[int, Worksheet] = {}
     for analysis in analyses:
         if analysis.kind != AnalysisKind.ROUTINE:
             analysis.qc_flags = _qc_flags(analysis)
             Analysis.objects.filter(pk=analysis.pk).update(qc_flags=analysis.qc_flags)
-        elif analysis.duplicates.exclude(status__in=DEAD_ANALYSIS_STATES).filter(value__isnull=False).exists():
-            for duplicate in analysis.duplicates.select_related("service", "duplicate_of").exclude(status__in=DEAD_ANALYSIS_STATES):
+        elif (
+            analysis.duplicates.exclude(status__in=DEAD_ANALYSIS_STATES).filter(value__isnull=False).exists()
+        ):
+            for duplicate in analysis.duplicates.select_related("service", "duplicate_of").exclude(
+                status__in=DEAD_ANALYSIS_STATES
+            ):
                 duplicate.qc_flags = _qc_flags(duplicate)
                 Analysis.objects.filter(pk=duplicate.pk).update(qc_flags=duplicate.qc_flags)
         if analysis.worksheet_id:
@@ -318,12 +362,22 @@ def after_results(actor: Any, analyses: Sequence[Analysis], *, batch: list[dict[
 def after_verification(actor: Any, analysis: Analysis) -> None:
     if analysis.worksheet_id:
         worksheet = Worksheet.objects.select_for_update().get(pk=analysis.worksheet_id)
-        routine = worksheet.analyses.filter(kind=AnalysisKind.ROUTINE).exclude(status__in=DEAD_ANALYSIS_STATES)
-        if worksheet.status == WorksheetStatus.TO_BE_VERIFIED and not routine.exclude(status__in=["verified", "published"]).exists():
+        routine = worksheet.analyses.filter(kind=AnalysisKind.ROUTINE).exclude(
+            status__in=DEAD_ANALYSIS_STATES
+        )
+        if (
+            worksheet.status == WorksheetStatus.TO_BE_VERIFIED
+            and not routine.exclude(status__in=["verified", "published"]).exists()
+        ):
             before = audit.snapshot(worksheet)
             worksheet.status = WorksheetStatus.VERIFIED
             worksheet.save()
-            audit.record(actor=actor, action="lims.worksheet_verified", obj=worksheet, changes=audit.diff(before, audit.snapshot(worksheet)))
+            audit.record(
+                actor=actor,
+                action="lims.worksheet_verified",
+                obj=worksheet,
+                changes=audit.diff(before, audit.snapshot(worksheet)),
+            )
     roll_up(actor, [analysis.sample_id])
 
 
@@ -338,24 +392,35 @@ def worksheet_retract(*, actor: Any, worksheet_id: int, reason: str) -> Workshee
     require(actor, "lims.retract_worksheet")
     worksheet = lock(Worksheet, actor, worksheet_id)
     if not reason.strip():
-        raise ValidationFailed(_("The worksheet was not retracted."), fields={"reason": [_("Give the reason.")]})
+        raise ValidationFailed(
+            _("The worksheet was not retracted."), fields={"reason": [_("Give the reason.")]}
+        )
     check(worksheet, "retract")
     before = audit.snapshot(worksheet)
     retested, returned = [], []
-    for analysis in worksheet.analyses.select_for_update().exclude(status__in=[*DEAD_ANALYSIS_STATES, "verified", "published"]):
+    for analysis in worksheet.analyses.select_for_update().exclude(
+        status__in=[*DEAD_ANALYSIS_STATES, "verified", "published"]
+    ):
         if analysis.kind != AnalysisKind.ROUTINE:
             analysis.status, analysis.reason = AnalysisStatus.RETRACTED, reason.strip()
             analysis.save(update_fields=["status", "reason", "updated_at"])
         elif analysis.status == AnalysisStatus.TO_BE_VERIFIED:
             retested.append(retract(actor, analysis, reason.strip()).pk)
         else:
-            analysis.status, analysis.worksheet, analysis.analyst, analysis.instrument = AnalysisStatus.UNASSIGNED, None, None, None
+            analysis.status, analysis.worksheet, analysis.analyst, analysis.instrument = (
+                AnalysisStatus.UNASSIGNED,
+                None,
+                None,
+                None,
+            )
             analysis.save(update_fields=["status", "worksheet", "analyst", "instrument", "updated_at"])
             returned.append(analysis.pk)
     worksheet.status = WorksheetStatus.RETRACTED
     worksheet.save()
     changes = audit.diff(before, audit.snapshot(worksheet))
-    changes.update({"reason": [None, reason.strip()], "retests": [None, retested], "returned": [None, returned]})
+    changes.update(
+        {"reason": [None, reason.strip()], "retests": [None, retested], "returned": [None, returned]}
+    )
     audit.record(actor=actor, action="lims.worksheet_retracted", obj=worksheet, changes=changes)
     roll_up(actor, set(worksheet.analyses.values_list("sample_id", flat=True)))
     return worksheet
@@ -368,9 +433,15 @@ def instrument_release(*, actor: Any, instrument_id: int, note: str) -> Instrume
     require(actor, "lims.change_instrument")
     instrument = lock(Instrument, actor, instrument_id)
     if instrument.qc_blocked_at is None:
-        raise TransitionNotAllowed(_("Instrument %(code)s is not blocked.") % {"code": instrument.code}, fields={"instrument": [instrument.code]})
+        raise TransitionNotAllowed(
+            _("Instrument %(code)s is not blocked.") % {"code": instrument.code},
+            fields={"instrument": [instrument.code]},
+        )
     if not note.strip():
-        raise ValidationFailed(_("The instrument was not released."), fields={"note": [_("Say what corrective action was taken.")]})
+        raise ValidationFailed(
+            _("The instrument was not released."),
+            fields={"note": [_("Say what corrective action was taken.")]},
+        )
     before = audit.snapshot(instrument)
     instrument.qc_blocked_at, instrument.qc_block_reason = None, ""
     instrument.save()
@@ -393,7 +464,9 @@ def _labels(worksheet: Worksheet) -> dict[tuple[str, str], Analysis]:
     ).exclude(status__in=DEAD_ANALYSIS_STATES):
         if analysis.kind == AnalysisKind.ROUTINE and analysis.sample:
             label = analysis.sample.number
-        elif analysis.kind == AnalysisKind.DUPLICATE and analysis.duplicate_of and analysis.duplicate_of.sample:
+        elif (
+            analysis.kind == AnalysisKind.DUPLICATE and analysis.duplicate_of and analysis.duplicate_of.sample
+        ):
             label = f"DUP-{analysis.duplicate_of.sample.number}"
         elif analysis.reference_material:
             label = analysis.reference_material.code
@@ -413,7 +486,9 @@ def file_label(analysis: Analysis) -> str:
 
 
 @audit.audited
-def results_import(*, actor: Any, worksheet_id: int, mapping_id: int, data: bytes, filename: str = "") -> list[Analysis]:
+def results_import(
+    *, actor: Any, worksheet_id: int, mapping_id: int, data: bytes, filename: str = ""
+) -> list[Analysis]:
     """Enter a worksheet's results from the instrument's CSV export, read through an import
     mapping. All or nothing: one bad row (unknown sample or keyword, a result already entered,
     a wrong unit, a value outside the instrument's range) and nothing is stored; the error names
@@ -423,11 +498,14 @@ def results_import(*, actor: Any, worksheet_id: int, mapping_id: int, data: byte
     worksheet = lock(Worksheet, actor, worksheet_id)
     if worksheet.status != WorksheetStatus.OPEN:
         raise TransitionNotAllowed(
-            _("Worksheet %(number)s is %(state)s.") % {"number": worksheet.number, "state": worksheet.get_status_display()},
+            _("Worksheet %(number)s is %(state)s.")
+            % {"number": worksheet.number, "state": worksheet.get_status_display()},
             fields={"status": [worksheet.status]},
         )
     if worksheet.analyst_id != actor.pk and not actor.has_perm("lims.manage_worksheet"):
-        raise PermissionDeniedError(_("This worksheet is assigned to %(analyst)s.") % {"analyst": str(worksheet.analyst)})
+        raise PermissionDeniedError(
+            _("This worksheet is assigned to %(analyst)s.") % {"analyst": str(worksheet.analyst)}
+        )
     mapping_row = ImportMapping.objects.filter(pk=mapping_id, is_active=True).first()
     if mapping_row is None:
         raise NotFoundError(_("Unknown import mapping."))
@@ -446,36 +524,66 @@ def results_import(*, actor: Any, worksheet_id: int, mapping_id: int, data: byte
         decimal_comma=mapping_row.decimal_comma,
     )
     rows, row_errors = instrument_csv.parse(data, mapping)
-    messages = [_("Line %(line)s, column %(column)s: %(message)s") % {"line": e.line, "column": e.column, "message": e.message} for e in row_errors]
+    messages = [
+        _("Line %(line)s, column %(column)s: %(message)s")
+        % {"line": e.line, "column": e.column, "message": e.message}
+        for e in row_errors
+    ]
     index = _labels(worksheet)
     seen: set[int] = set()
     planned: list[tuple[Analysis, Any]] = []
-    columns = {"result": mapping.result_column, "unit": mapping.unit_column or "unit", "instrument": "instrument"}
+    columns = {
+        "result": mapping.result_column,
+        "unit": mapping.unit_column or "unit",
+        "instrument": "instrument",
+    }
     for row in rows:
         analysis = index.get((row.sample.casefold(), row.keyword.casefold()))
         if analysis is None:
             messages.append(
-                _("Line %(line)s, column %(column)s: %(sample)s / %(keyword)s is not on worksheet %(number)s.")
-                % {"line": row.line, "column": mapping.sample_column, "sample": row.sample, "keyword": row.keyword, "number": worksheet.number}
+                _(
+                    "Line %(line)s, column %(column)s: %(sample)s / %(keyword)s is not on worksheet %(number)s."
+                )
+                % {
+                    "line": row.line,
+                    "column": mapping.sample_column,
+                    "sample": row.sample,
+                    "keyword": row.keyword,
+                    "number": worksheet.number,
+                }
             )
             continue
         if analysis.pk in seen:
             messages.append(
                 _("Line %(line)s, column %(column)s: a second result for %(sample)s / %(keyword)s.")
-                % {"line": row.line, "column": mapping.result_column, "sample": row.sample, "keyword": row.keyword}
+                % {
+                    "line": row.line,
+                    "column": mapping.result_column,
+                    "sample": row.sample,
+                    "keyword": row.keyword,
+                }
             )
             continue
         seen.add(analysis.pk)
         if analysis.status != AnalysisStatus.ASSIGNED:
             messages.append(
-                _("Line %(line)s, column %(column)s: %(sample)s / %(keyword)s already has a result (%(state)s).")
-                % {"line": row.line, "column": mapping.result_column, "sample": row.sample, "keyword": row.keyword, "state": analysis.get_status_display()}
+                _(
+                    "Line %(line)s, column %(column)s: %(sample)s / %(keyword)s already has a result (%(state)s)."
+                )
+                % {
+                    "line": row.line,
+                    "column": mapping.result_column,
+                    "sample": row.sample,
+                    "keyword": row.keyword,
+                    "state": analysis.get_status_display(),
+                }
             )
             continue
         parsed, errors = parse_result(analysis.service, row.result, row.unit, instrument)
         for field, field_messages in errors.items():
             messages.extend(
-                _("Line %(line)s, column %(column)s: %(message)s") % {"line": row.line, "column": columns.get(field, field), "message": m}
+                _("Line %(line)s, column %(column)s: %(message)s")
+                % {"line": row.line, "column": columns.get(field, field), "message": m}
                 for m in field_messages
             )
         if parsed is not None and not errors:
@@ -487,7 +595,8 @@ def results_import(*, actor: Any, worksheet_id: int, mapping_id: int, data: byte
         if len(messages) > MAX_IMPORT_ERRORS:
             shown.append(_("… and %(count)s more.") % {"count": len(messages) - MAX_IMPORT_ERRORS})
         raise ValidationFailed(
-            _("No results were imported: %(count)s problem(s) in the file.") % {"count": len(messages)}, fields={"file": shown}
+            _("No results were imported: %(count)s problem(s) in the file.") % {"count": len(messages)},
+            fields={"file": shown},
         )
     specs: dict[Any, Any] = {}
     analyses = []
@@ -498,8 +607,21 @@ def results_import(*, actor: Any, worksheet_id: int, mapping_id: int, data: byte
     Analysis.objects.bulk_update(
         analyses,
         [
-            "result", "value", "censored", "unit", "uncertainty", "specification", "spec_low", "spec_high",
-            "decision_rule", "outcome", "submitted_by", "submitted_at", "status", "instrument", "updated_at",
+            "result",
+            "value",
+            "censored",
+            "unit",
+            "uncertainty",
+            "specification",
+            "spec_low",
+            "spec_high",
+            "decision_rule",
+            "outcome",
+            "submitted_by",
+            "submitted_at",
+            "status",
+            "instrument",
+            "updated_at",
         ],
         batch_size=250,
     )

@@ -152,7 +152,9 @@ def _order_context(request: HttpRequest, order: InspectionOrder, **forms_: Any) 
             (
                 s,
                 _form(SampleResultForm, prefix=f"result{s.pk}")
-                if can_record and s.status in ("requested", "received")
+                # A request the laboratory system took (it gave its reference) gets its result
+                # from that system's report, not typed in here.
+                if can_record and s.status in ("requested", "received") and not s.external_ref
                 else None,
             )
             for s in samples

@@ -406,13 +406,12 @@ class Sample(WorkflowModel):
 
     audit_exclude = OpenciqModel.audit_exclude | {"status_changed_at"}
 
+    # The moves people make. Between received and verified the state follows the analyses
+    # and partitions (``services.roll_up``), as in SENAITE.
     transitions: ClassVar[dict[str, tuple[frozenset[str], str]]] = {
         "receive": (frozenset({"registered"}), "received"),
-        "partition": (frozenset({"received"}), "received"),
-        "start": (frozenset({"received"}), "in_analysis"),
-        "submit": (frozenset({"received", "in_analysis"}), "to_be_verified"),
-        "verify": (frozenset({"to_be_verified"}), "verified"),
-        "retract": (frozenset({"to_be_verified", "verified"}), "in_analysis"),
+        # Partitioning keeps the sample's state ("received" stands for "unchanged").
+        "partition": (frozenset({"received", "in_analysis"}), "received"),
         "publish": (frozenset({"verified"}), "published"),
         "reject": (frozenset({"registered", "received", "in_analysis"}), "rejected"),
         "cancel": (frozenset({"registered"}), "cancelled"),
@@ -508,7 +507,6 @@ class Worksheet(WorkflowModel):
     )
 
     transitions: ClassVar[dict[str, tuple[frozenset[str], str]]] = {
-        "add": (frozenset({"open"}), "open"),
         "submit": (frozenset({"open"}), "to_be_verified"),
         "verify": (frozenset({"to_be_verified"}), "verified"),
         "retract": (frozenset({"open", "to_be_verified"}), "retracted"),

@@ -8,13 +8,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from openciq.accounts.models import OrgUnit, User
 from openciq.core import audit
 from openciq.declarations import services as declaration_services
 from openciq.declarations.models import InspectionOrder, SampleRequest
-from openciq.lims import services, worksheets
+from openciq.lims import reports, services, worksheets
 from openciq.lims.models import (
     AnalysisService,
     ControlChart,
@@ -30,6 +31,7 @@ from openciq.lims.models import (
 from openciq.masterdata.models import Country
 from tests import personas
 from tests.declaration_fixtures import World, world
+from tests.factories import CountryFactory
 
 
 @dataclass
@@ -49,7 +51,15 @@ class LabWorld:
     blank: ReferenceMaterial
     control: ReferenceMaterial
     mapping: ImportMapping
-    declarations: World
+    hong_kong: Country
+    _declarations: World | None = None
+
+    @property
+    def declarations(self) -> World:
+        """The declarations' test world (an exporter, a port, an inspector), made when needed."""
+        if self._declarations is None:
+            self._declarations = world()
+        return self._declarations
 
     def register(self, *codes: str, hs_code: str = "0709999000", destination: str = "HK") -> Sample:
         """A sample registered by hand for the given analysis service codes."""
@@ -87,6 +97,28 @@ class LabWorld:
             duplicate_ids=ids[:1] if duplicate else [],
         )
 
+    def answer(self, request: SampleRequest, results: dict[str, str]) -> Sample:
+        """The laboratory's whole work on a declaration's request, through the services:
+        receipt of the named analyses, a controlled run, results, a second person's
+        verification, publication (which reports back to the declaration)."""
+        sample = Sample.objects.get(sample_request=request, retest_of__isnull=True)
+        codes = list(results)
+        ids = list(
+            AnalysisService.objects.filter(code__in=codes, laboratory=self.lab).values_list("pk", flat=True)
+        )
+        services.sample_receive(actor=self.receptionist, sample_id=sample.pk, service_ids=ids)
+        worksheet = self.worksheet(sample)
+        for analysis in worksheet.analyses.select_related("service"):
+            result = {"routine": results.get(analysis.service.code, ""), "blank": "ND"}.get(
+                analysis.kind, "0.100"
+            )
+            services.analysis_submit(actor=self.analyst, analysis_id=analysis.pk, result=result)
+        for analysis in sample.analyses.filter(kind="routine", status="to_be_verified"):
+            services.analysis_verify(actor=self.analyst2, analysis_id=analysis.pk)
+        reports.sample_publish(actor=self.head, sample_id=sample.pk)
+        sample.refresh_from_db()
+        return sample
+
     def sample_request(self, *, tests: str) -> SampleRequest:
         """An inspector's request to this laboratory from a declaration drawn for sampling."""
         w = self.declarations
@@ -109,11 +141,10 @@ class LabWorld:
 
 
 def lab_world() -> LabWorld:
-    w = world()
     head = personas.lab_head()
     food, chem = OrgUnit.objects.get(code="LAB-FOOD"), OrgUnit.objects.get(code="LAB-CHEM")
     today = timezone.localdate()
-    with audit.scope():
+    with audit.scope(), transaction.atomic():
         method = Method.objects.create(
             code="M-PEST", name_zh="农药残留 GC-MS/MS", standard="GB 23200.113-2018", laboratory=food
         )
@@ -137,7 +168,9 @@ def lab_world() -> LabWorld:
             turnaround_days=7,
             **common,
         )
-        hk = w.hong_kong
+        hk = Country.objects.filter(code="HK").first() or CountryFactory(
+            code="HK", alpha3="HKG", numeric="344", name_zh="中国香港", name_en="Hong Kong"
+        )
         Specification.objects.create(
             service=cpf, hs_prefix="07", destination=hk, high=Decimal("0.05"), source="HK Cap. 132CM"
         )
@@ -210,5 +243,5 @@ def lab_world() -> LabWorld:
         blank=blank,
         control=control,
         mapping=mapping,
-        declarations=w,
+        hong_kong=hk,
     )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("masterdata/", include("openciq.masterdata.urls")),
     path("declarations/", include("openciq.declarations.urls")),
     path("alerts/", include("openciq.alerts.urls")),
+    path("lims/", include("openciq.lims.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -2,11 +2,12 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SampleStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("sample", "Received")
     IN_ANALYSIS = "in_analysis", _("In analysis")
     TO_BE_VERIFIED = "to_be_verified", _("To be verified")
     VERIFIED = "verified", _("Verified")
@@ -91,7 +92,7 @@ class CustodyKind(models.TextChoices):
     """Chain-of-custody entries: who held the sample, when and where."""
 
     REGISTERED = "registered", _("Registered")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("sample", "Received")
     TRANSFERRED = "transferred", _("Handed over")
     STORED = "stored", _("Stored")
     PARTITIONED = "partitioned", _("Partitioned")

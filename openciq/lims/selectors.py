@@ -292,9 +292,10 @@ def method_reference_materials(*, method: Method) -> QuerySet[ReferenceMaterial]
 def lab_staff(*, laboratory_id: int, permission: str = "") -> QuerySet[User]:
     """Active users of a laboratory (its subtree), holding ``permission`` (app.codename) if given."""
     unit = OrgUnit.objects.filter(pk=laboratory_id).first()
+    users: QuerySet[User] = User.objects.filter(is_active=True)
     if unit is None:
-        return User.objects.none()
-    users = User.objects.filter(is_active=True, org_unit__path__startswith=unit.path)
+        return users.none()
+    users = users.filter(org_unit__path__startswith=unit.path)
     if permission:
         app, codename = permission.split(".")
         perm = Q(content_type__app_label=app, codename=codename)
@@ -344,25 +345,38 @@ def control_charts(*, analyses: list[Analysis]) -> dict[tuple[int, int | None], 
 
 def overdue_by_laboratory(*, actor: Any) -> list[dict[str, Any]]:
     """How many open samples are past their due date today, per laboratory."""
-    return list(
+    rows = (
         overdue_samples(actor=actor)
         .order_by()
         .values("laboratory__code", "laboratory__name_zh", "laboratory__name_en")
         .annotate(count=Count("id"))
         .order_by("laboratory__code")
     )
-
-
-def analysis_detail(*, actor: Any, pk: int) -> Analysis | None:
-    """Any analysis the actor may see (routine or quality control), with what its pages show."""
-    return (
-        Analysis.objects.restrict(actor, "view")
-        .select_related("sample", "service__method", "worksheet", "reference_material", "submitted_by")
-        .filter(pk=pk)
-        .first()
-    )
+    return [dict(row) for row in rows]
 
 
 def destinations() -> QuerySet[Country]:
     """Countries a sample's goods may be bound for (its specification depends on it)."""
     return Country.objects.filter(is_active=True).order_by("code")
+
+
+# --- For the API ---------------------------------------------------------------------------------
+
+
+def sample_partitions(*, sample: Sample) -> QuerySet[Sample]:
+    """The parts of a sample the caller already holds (they may lie in other laboratories)."""
+    return sample.partitions.order_by("number")
+
+
+def analysis_detail(*, actor: Any, pk: int) -> Analysis | None:
+    """One analysis of any kind (routine or quality control) the actor may see, with what its
+    detail shows."""
+    return (
+        Analysis.objects.restrict(actor, "view")
+        .select_related(
+            "sample", "service", "worksheet", "reference_material", "analyst", "instrument", "submitted_by"
+        )
+        .prefetch_related("verifications__verifier")
+        .filter(pk=pk)
+        .first()
+    )

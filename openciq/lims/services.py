@@ -877,10 +877,13 @@ def analysis_submit(
         )
     instrument = analysis.worksheet.instrument if analysis.worksheet_id and analysis.worksheet else None
     if instrument is None and instrument_id is not None:
-        instrument = Instrument.objects.filter(pk=instrument_id, laboratory_id=analysis.laboratory_id).first()
+        instrument = Instrument.objects.filter(
+            pk=instrument_id, laboratory_id=analysis.laboratory_id, methods=analysis.service.method_id
+        ).first()
         if instrument is None:
             raise ValidationFailed(
-                _("The result was not saved."), fields={"instrument": [_("Unknown instrument.")]}
+                _("The result was not saved."),
+                fields={"instrument": [_("Choose an instrument of the laboratory qualified for the method.")]},
             )
     if instrument is not None:
         problems = instrument_problems(instrument, today())

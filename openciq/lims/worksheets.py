@@ -94,8 +94,13 @@ def worksheet_create(
         errors["instrument"] = [_("Choose an instrument qualified for %(method)s.") % {"method": method.code}]
     else:
         errors.update({"instrument": p} if (p := instrument_problems(instrument, today())) else {})
-    analyst = User.objects.filter(pk=analyst_id, is_active=True).first()
-    if analyst is None or not analyst.has_perm("lims.submit_analysis"):
+    analyst = User.objects.filter(pk=analyst_id, is_active=True).select_related("org_unit").first()
+    if (
+        analyst is None
+        or not analyst.has_perm("lims.submit_analysis")
+        or analyst.org_unit is None
+        or not method.laboratory.path.startswith(analyst.org_unit.path)
+    ):
         errors["analyst"] = [_("Choose an analyst of the laboratory.")]
     ids = list(dict.fromkeys(int(i) for i in analysis_ids))
     analyses = list(

@@ -16,6 +16,7 @@ from openciq.core.models import AuditEvent
 from openciq.lims import reports, services, worksheets
 from openciq.lims.choices import AnalysisStatus, SampleStatus
 from openciq.lims.models import Analysis, CustodyEvent, Instrument, Method, Sample, Worksheet
+from tests import personas
 from tests.lims_world import LabWorld, lab_world
 
 pytestmark = pytest.mark.django_db
@@ -539,9 +540,24 @@ def test_declaration_sample_request_flows_through_the_laboratory_and_back(lw: La
     assert (request.status, request.result, request.external_ref) == (
         "reported",
         "not_conform",
-        report.number,
+        sample.number,
     )
-    assert "CPF" in request.result_summary or "毒死蜱" in request.result_summary
+    assert "0.300" in request.result_summary
+    assert report.number in request.result_summary
+
+
+def test_inspector_downloads_the_report_of_their_request_and_nobody_else_does(
+    lw: LabWorld, client: Any
+) -> None:
+    request = lw.sample_request(tests="铅 PB")
+    lw.answer(request, {"PB": "0.05"})
+    url = f"/lims/sample-requests/{request.pk}/report/"
+    client.force_login(lw.declarations.inspector)
+    answer = client.get(url)
+    assert (answer.status_code, answer["Content-Type"]) == (200, "application/pdf")
+    assert b"".join(answer.streaming_content).startswith(b"%PDF")
+    client.force_login(personas.inspector_sz())  # another branch: not their declaration
+    assert client.get(url).status_code == 404
 
 
 def test_rejected_sample_tells_the_declaration_there_is_no_result(lw: LabWorld) -> None:

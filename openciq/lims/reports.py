@@ -103,7 +103,8 @@ def sample_publish(*, actor: Any, sample_id: int) -> Report:
     ]
     audit.record(actor=actor, action="lims.sample_published", obj=sample, changes=changes)
     if sample.sample_request_id:
-        report_back(actor, sample, sample.outcome or Outcome.CONFORM, summary(sample, analyses), number)
+        text = summary(sample, analyses) + " " + _("Report %(number)s.") % {"number": number}
+        report_back(actor, sample, sample.outcome or Outcome.CONFORM, text)
     return report
 
 

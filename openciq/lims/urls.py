@@ -28,6 +28,7 @@ urlpatterns = [
     path("samples/<int:pk>/report/", views.sample_report, name="sample_report"),
     *[_sample_action(verb) for verb in views.SAMPLE_ACTIONS],
     path("reports/<int:pk>/", views.report_pdf, name="report_pdf"),
+    path("sample-requests/<int:pk>/report/", views.request_report, name="request_report"),
     path("analyses/", views.analysis_list, name="analysis_list"),
     path("analyses/<int:pk>/submit/", views.analysis_submit, name="analysis_submit"),
     *[_analysis_action(verb) for verb in views.ANALYSIS_ACTIONS],

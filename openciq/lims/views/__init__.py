@@ -14,6 +14,7 @@ from openciq.lims.views.analyses import ANALYSIS_ACTIONS, analysis_action, analy
 from openciq.lims.views.samples import (
     SAMPLE_ACTIONS,
     report_pdf,
+    request_report,
     sample_action,
     sample_by_number,
     sample_detail,
@@ -44,6 +45,7 @@ __all__ = [
     "analysis_submit",
     "instrument_release",
     "report_pdf",
+    "request_report",
     "sample_action",
     "sample_by_number",
     "sample_detail",

@@ -473,6 +473,17 @@ def sample_report(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
+def request_report(request: HttpRequest, pk: int) -> FileResponse:
+    """The latest report answering a declaration's sample request (the inspector's link)."""
+    report = _found(
+        selectors.downloadable_reports(actor=request.user)
+        .filter(sample__sample_request_id=pk, withdrawn_at__isnull=True)
+        .first()
+    )
+    return _report_file(report)
+
+
+@login_required
 def report_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """One report (an earlier or withdrawn one included), on the same terms."""
     report = _found(selectors.downloadable_reports(actor=request.user).filter(pk=pk).first())

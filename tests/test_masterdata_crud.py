@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
+import factory
+
 from openciq.accounts.models import OrgUnit
+from openciq.masterdata.models import CalendarDay
 from openciq.masterdata.seed import make_uscc
 from tests import factories as f
 from tests.crud import CrudTests
@@ -178,3 +182,31 @@ class EnterpriseMembershipCrudTests(CrudTests):
     @classmethod
     def make_out_of_scope(cls) -> Any:
         return f.MembershipFactory(enterprise=f.EnterpriseFactory(org_unit=f.unit("SZ")))
+
+
+class CalendarDayFactory(f.AuditedFactory):
+    class Meta:
+        model = CalendarDay
+
+    date = factory.Sequence(lambda n: dt.date(2031, 1, 1) + dt.timedelta(days=n))
+    name = factory.Sequence(lambda n: f"测试假日{n}")
+
+
+class CalendarDayCrudTests(CrudTests):
+    object_type_label = "masterdata.calendarday"
+    create_data = {"date": "2026-10-01", "name": "国庆节"}
+    update_field = ("name", "国庆节、中秋节")
+    invalid_field = ("date", "2026-02-30")
+
+    def create_payload(self) -> dict[str, Any]:
+        return {**self.create_data, "is_working_day": False}
+
+    @classmethod
+    def make_in_scope(cls) -> Any:
+        return CalendarDayFactory()
+
+    def test_a_make_up_working_day_is_recorded_as_one(self) -> None:
+        payload = {"date": "2026-09-27", "name": "国庆节调休", "is_working_day": True}
+        response = self.api("post", self.api_url(), self.user, json=payload)
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertTrue(CalendarDay.objects.get(date=dt.date(2026, 9, 27)).is_working_day)

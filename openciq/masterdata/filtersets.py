@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openciq.accounts.models import OrgUnit
@@ -12,6 +13,7 @@ from openciq.masterdata.choices import (
     RiskCategory,
 )
 from openciq.masterdata.models import (
+    CalendarDay,
     Country,
     Enterprise,
     EnterpriseMembership,
@@ -91,3 +93,23 @@ class ProductFilterSet(OpenciqFilterSet):
     class Meta:
         model = Product
         fields = ["q", "risk_category", "hs_prefix", "is_active"]
+
+
+class CalendarDayFilterSet(OpenciqFilterSet):
+    search_fields = ("name",)
+    after = django_filters.DateFilter(
+        field_name="date",
+        lookup_expr="gte",
+        label=_("on or after"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    before = django_filters.DateFilter(
+        field_name="date",
+        lookup_expr="lte",
+        label=_("on or before"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = CalendarDay
+        fields = ["q", "is_working_day", "after", "before"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from openciq.core.forms import OpenciqModelForm, style_widgets
 from openciq.masterdata.choices import EnterpriseClass
 from openciq.masterdata.models import (
+    CalendarDay,
     Country,
     Enterprise,
     EnterpriseMembership,
@@ -97,3 +98,10 @@ class ReclassifyForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_widgets(self)
+
+
+class CalendarDayForm(OpenciqModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "name", "is_working_day"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}

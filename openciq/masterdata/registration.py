@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from openciq.core.registry import ObjectType, Section, Seeder, Widget, registry
 from openciq.masterdata import filtersets, forms, schemas, tables
 from openciq.masterdata.models import (
+    CalendarDay,
     Country,
     Enterprise,
     EnterpriseMembership,
@@ -169,6 +170,23 @@ def register() -> None:
             natural_keys={"user": "username", "enterprise": "uscc"},
             select_related=("user", "enterprise"),
             ordering=("id",),
+            **common,
+        )
+    )
+    registry.register_object_type(
+        ObjectType(
+            model=CalendarDay,
+            filterset=filtersets.CalendarDayFilterSet,
+            table=tables.CalendarDayTable,
+            form=forms.CalendarDayForm,
+            schema_in=schemas.CalendarDayIn,
+            schema_patch=schemas.CalendarDayPatch,
+            schema_out=schemas.CalendarDayOut,
+            path="calendar-days",
+            search_fields=("name",),
+            bulk_edit_fields=("name",),
+            import_fields=("date", "name", "is_working_day"),
+            ordering=("date",),
             **common,
         )
     )

@@ -291,3 +291,27 @@ class ProductOut(Schema):
     risk_category: RiskCategory
     unit: str
     is_active: bool
+
+
+# --- Calendar day ---
+
+
+class CalendarDayIn(InSchema):
+    date: dt.date
+    name: str = Field(
+        max_length=100, description="The holiday, or the holiday a make-up working day belongs to"
+    )
+    is_working_day: bool = Field(False, description="True: a weekend day worked in exchange (调休)")
+
+
+class CalendarDayPatch(InSchema):
+    date: dt.date | None = None
+    name: str | None = Field(None, max_length=100)
+    is_working_day: bool | None = None
+
+
+class CalendarDayOut(Schema):
+    id: int
+    date: dt.date
+    name: str
+    is_working_day: bool

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openciq.core.tables import OpenciqTable
 from openciq.masterdata.models import (
+    CalendarDay,
     Country,
     Enterprise,
     EnterpriseMembership,
@@ -94,3 +95,11 @@ class ProductTable(OpenciqTable):
     class Meta(OpenciqTable.Meta):
         model = Product
         fields = ("pk", "hs_code", "name", "risk_category", "unit", "is_active")
+
+
+class CalendarDayTable(OpenciqTable):
+    date = tables.Column(linkify=_link("calendarday"))
+
+    class Meta(OpenciqTable.Meta):
+        model = CalendarDay
+        fields = ("pk", "date", "name", "is_working_day")

@@ -9,6 +9,7 @@ from typing import Any
 import factory
 
 from openciq.accounts.models import OrgUnit
+from openciq.core.models import AuditEvent
 from openciq.masterdata.models import CalendarDay
 from openciq.masterdata.seed import make_uscc
 from tests import factories as f
@@ -41,6 +42,20 @@ class EnterpriseCrudTests(CrudTests):
     @classmethod
     def make_in_scope(cls) -> Any:
         return f.EnterpriseFactory()
+
+    def test_bulk_edit_of_one_field_leaves_the_active_flag_alone(self) -> None:
+        """The active flag is offered as leave / yes / no: editing the kind must not deactivate."""
+        objs = [self.make_in_scope() for _ in range(2)]
+        self.client.force_login(self.user)
+        response = self.client.post(
+            self.url("bulk_edit"), {"pk": [o.pk for o in objs], "kind": "importer", "_apply": "1"}
+        )
+        assert response.status_code == 302
+        for obj in objs:
+            obj.refresh_from_db()
+            assert (obj.kind, obj.is_active) == ("importer", True)
+            (event,) = AuditEvent.objects.filter(action="masterdata.enterprise_updated", object_id=str(obj.pk))
+            assert event.changes == {"kind": {"before": "exporter", "after": "importer"}}
 
     @classmethod
     def make_out_of_scope(cls) -> Any:

@@ -57,6 +57,9 @@ def bulk_edit_form_class(object_type: Any) -> type[forms.Form]:
     probe = base()
     for name in object_type.bulk_edit_fields:
         field = probe.fields[name]
+        if isinstance(field, forms.BooleanField):
+            # An unticked box would mean "set to no" for every object: offer leave / yes / no.
+            field = forms.NullBooleanField(label=field.label, required=False)
         field.required = False
         if isinstance(field, forms.TypedChoiceField | forms.ChoiceField) and not isinstance(
             field, forms.ModelChoiceField

@@ -147,6 +147,7 @@ def object_bulk_update(
     errors: dict[str, list[str]] = {}
     for pk in pks:
         obj = _lock(actor, object_type, pk, "change")
+        before = audit.snapshot(obj)  # before validation: a ModelForm's is_valid() sets the values
         data = forms.model_to_dict(obj, fields=object_type.form._meta.fields)
         data.update({k: (v.pk if isinstance(v, models.Model) else v) for k, v in values.items()})
         form = object_type.form(data=data, instance=obj, actor=actor)
@@ -154,7 +155,6 @@ def object_bulk_update(
             for field, messages in _form_errors(form).items():
                 errors.setdefault(field, []).extend(f"{obj}: {m}" for m in messages)
             continue
-        before = audit.snapshot(obj)
         form.save()
         _require_in_scope(actor, object_type, obj)
         audit.record_change(actor=actor, action=_action(object_type, "updated"), obj=obj, before=before)

@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -28,7 +29,9 @@ from django.utils import timezone
 from openciq.accounts.models import OrgUnit, User
 from openciq.accounts.services import system_actor
 from openciq.core import audit
-from openciq.lims import services, worksheets
+from openciq.declarations import services as declaration_services
+from openciq.declarations.models import InspectionOrder, SampleRequest
+from openciq.lims import reports, services, worksheets
 from openciq.lims.models import (
     Analysis,
     AnalysisService,
@@ -45,6 +48,7 @@ from openciq.lims.models import (
 from openciq.masterdata.models import Country
 from tests import factories as f
 from tests import personas
+from tests.declaration_fixtures import World, world
 
 M = TypeVar("M", bound=models.Model)
 _seq = itertools.count(1)
@@ -246,18 +250,85 @@ class LabWorld:
             actor=self.receptionist, sample_id=sample.pk, storage_location="冷藏柜 A-3"
         )
 
-    def worksheet(self, samples: Sequence[Sample], *, blank: bool = True, control: bool = True) -> Worksheet:
-        """A worksheet of the samples' analyses for the analyst, planned by the laboratory head."""
-        analyses = Analysis.objects.filter(sample__in=samples, service__method=self.method).order_by("id")
+    def worksheet(
+        self, samples: Sequence[Sample], *, blank: bool = True, control: bool = True, duplicate: bool = False
+    ) -> Worksheet:
+        """A worksheet of the samples' waiting analyses for the analyst, planned by the laboratory
+        head (with a duplicate of the first analysis if asked)."""
+        analyses = Analysis.objects.filter(
+            sample__in=samples, service__method=self.method, status="unassigned"
+        ).order_by("sample_id", "service__code")
+        ids = [a.pk for a in analyses]
         return worksheets.worksheet_create(
             actor=self.head,
             method_id=self.method.pk,
             instrument_id=self.instrument.pk,
             analyst_id=self.analyst.pk,
-            analysis_ids=[a.pk for a in analyses],
+            analysis_ids=ids,
             blank_ids=[self.blank.pk] if blank else [],
             control_ids=[self.control.pk] if control else [],
+            duplicate_ids=ids[:1] if duplicate else [],
         )
+
+    def register(self, *codes: str, **overrides: Any) -> Sample:
+        """A sample registered by hand for the analysis services with these codes (none: no
+        analyses yet)."""
+        ids = [s.pk for s in self.services if s.code in codes]
+        return self.registered_sample(service_ids=ids, **overrides)
+
+    @cached_property
+    def other_service(self) -> AnalysisService:
+        """An analysis service of the other laboratory (cadmium by ICP-MS)."""
+        return make_service(self.other_laboratory, code="CD", name_zh="镉", name_en="Cadmium")
+
+    @cached_property
+    def outsider_head(self) -> User:
+        """The head of the other laboratory."""
+        return personas.persona("lab_head_chem", "lab_supervisor", "LAB-CHEM")
+
+    @cached_property
+    def declarations(self) -> World:
+        """The declarations' test world (an exporter, a port, an inspector), made when needed."""
+        return world()
+
+    def sample_request(self, *, tests: str) -> SampleRequest:
+        """An inspector's request to this laboratory from a declaration drawn for sampling."""
+        w = self.declarations
+        declaration = w.draft()
+        declaration_services.declaration_submit(actor=w.enterprise_user, declaration_id=declaration.pk)
+        draw, declaration_services.draw_random = declaration_services.draw_random, lambda: 0.0
+        try:
+            declaration_services.declaration_accept(actor=w.inspector, declaration_id=declaration.pk)
+        finally:
+            declaration_services.draw_random = draw
+        order = InspectionOrder.objects.get(declaration=declaration)
+        declaration_services.order_start(actor=w.inspector, order_id=order.pk)
+        return declaration_services.sample_request_create(
+            actor=w.inspector,
+            order_id=order.pk,
+            laboratory_id=self.laboratory.pk,
+            sample_description="菜心 2 kg",
+            tests=tests,
+        )
+
+    def answer(self, request: SampleRequest, results: dict[str, str]) -> Sample:
+        """The laboratory's whole work on a declaration's request, through the services:
+        receipt of the named analyses, a controlled run, results, a second person's
+        verification, publication (which reports back to the declaration)."""
+        sample = Sample.objects.get(sample_request=request, retest_of__isnull=True)
+        ids = [s.pk for s in self.services if s.code in results]
+        services.sample_receive(actor=self.receptionist, sample_id=sample.pk, service_ids=ids)
+        worksheet = self.worksheet([sample])
+        for analysis in worksheet.analyses.select_related("service"):
+            result = {"routine": results.get(analysis.service.code, ""), "blank": "ND"}.get(
+                analysis.kind, "0.100"
+            )
+            services.analysis_submit(actor=self.analyst, analysis_id=analysis.pk, result=result)
+        for analysis in sample.analyses.filter(kind="routine", status="to_be_verified"):
+            services.analysis_verify(actor=self.analyst_2, analysis_id=analysis.pk)
+        reports.sample_publish(actor=self.head, sample_id=sample.pk)
+        sample.refresh_from_db()
+        return sample
 
     def results_file(self, rows: Iterable[tuple[str, str, str, str]]) -> bytes:
         """An instrument export in the mapping's layout: (label, keyword, result, unit) rows."""

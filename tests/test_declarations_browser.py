@@ -17,7 +17,7 @@ from tests import declarations_factories as df
 from tests import factories as f
 from tests import personas
 from tests.browser import MARKS, new_page, shot, sign_in
-from tests.lims_world import lab_world
+from tests.lims_fixtures import lab_world
 
 pytestmark = MARKS
 
@@ -93,7 +93,7 @@ def test_declaration_from_entry_to_release(
     # lead and publishes its report, which records the result here.
     assert sample.external_ref.startswith("S")
     assert page.locator(f"#id_result{sample.pk}-result").count() == 0  # not typed in by hand
-    lab_world().answer(sample, {"PB": "0.05"})
+    lab_world().answer(sample, {"CYPERMETHRIN": "0.05"})
     page.reload()
     samples_card = page.locator("#samples").inner_text()
     assert "Conform" in samples_card or "合格" in samples_card

@@ -16,7 +16,7 @@ from openciq.accounts.models import User
 from openciq.lims import services
 from openciq.lims.models import Analysis, Report, Sample, Worksheet
 from tests.browser import MARKS, shot, sign_in
-from tests.lims_world import LabWorld, lab_world
+from tests.lims_fixtures import LabWorld, lab_world
 
 pytestmark = MARKS
 PASSWORD = "Lab-2026-food"
@@ -59,7 +59,7 @@ def test_sample_request_to_published_report_qc_failure_and_invalidation(
     settings.MEDIA_ROOT = tmp_path / "media"
     lw = lab_world()
     inspector = lw.declarations.inspector
-    _passwords(lw.receptionist, lw.analyst, lw.analyst2, lw.head, inspector)
+    _passwords(lw.receptionist, lw.analyst, lw.analyst_2, lw.head, inspector)
     base = live_server.url
     errors: list[str] = []
 
@@ -83,7 +83,7 @@ def test_sample_request_to_published_report_qc_failure_and_invalidation(
     # The analyst types the results: the control is in, QC passes.
     page = sign_in(browser, base, lw.analyst.username, PASSWORD, errors)
     page.goto(f"{base}/lims/worksheets/{worksheet.pk}/")
-    _type_results(page, worksheet, {"CPF": "0.020", "blank": "ND", "control": "0.102"})
+    _type_results(page, worksheet, {"CHLORPYRIFOS": "0.020", "blank": "ND", "control": "0.102"})
     assert page.locator("#qc-banner").get_attribute("data-qc") == "passed"
     shot(page, "lims-worksheet.png")
     # Their own result: no verify button for them.
@@ -92,7 +92,7 @@ def test_sample_request_to_published_report_qc_failure_and_invalidation(
     page.close()
 
     # A second analyst verifies.
-    page = sign_in(browser, base, lw.analyst2.username, PASSWORD, errors)
+    page = sign_in(browser, base, lw.analyst_2.username, PASSWORD, errors)
     page.goto(f"{base}/lims/worklist/")
     routine = Analysis.objects.get(worksheet=worksheet, kind="routine")
     page.locator(f'form[action$="/analyses/{routine.pk}/verify/"] button').click()
@@ -118,17 +118,17 @@ def test_sample_request_to_published_report_qc_failure_and_invalidation(
     assert page.request.get(f"{base}/lims/sample-requests/{request.pk}/report/").body().startswith(b"%PDF")
     page.close()
 
-    # A second sample: the control is 4 SD high, QC fails and nothing can be verified.
-    second = lw.register("CPF")
+    # A second sample: the control is 8 SD high, QC fails and nothing can be verified.
+    second = lw.register("CHLORPYRIFOS")
     services.sample_receive(actor=lw.receptionist, sample_id=second.pk)
     failed = _plan(head, base, lw)
     page = sign_in(browser, base, lw.analyst.username, PASSWORD, errors)
     page.goto(f"{base}/lims/worksheets/{failed.pk}/")
-    _type_results(page, failed, {"CPF": "0.020", "blank": "ND", "control": "0.140"})
+    _type_results(page, failed, {"CHLORPYRIFOS": "0.020", "blank": "ND", "control": "0.140"})
     assert page.locator("#qc-banner").get_attribute("data-qc") == "failed"
     shot(page, "lims-worksheet-qc-failed.png")
     page.close()
-    page = sign_in(browser, base, lw.analyst2.username, PASSWORD, errors)
+    page = sign_in(browser, base, lw.analyst_2.username, PASSWORD, errors)
     page.goto(f"{base}/lims/worksheets/{failed.pk}/")
     assert page.locator("[data-verify]").count() == 0
     page.close()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from openciq.core.errors import NotFoundError, PermissionDeniedError, TransitionNotAllowed, ValidationFailed
 from openciq.core.models import AuditEvent
@@ -17,9 +17,16 @@ from openciq.lims import reports, services, worksheets
 from openciq.lims.choices import AnalysisStatus, SampleStatus
 from openciq.lims.models import Analysis, CustodyEvent, Instrument, Method, Sample, Worksheet
 from tests import personas
-from tests.lims_world import LabWorld, lab_world
+from tests.lims_fixtures import LabWorld, lab_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def english() -> Any:
+    """Messages in English for the tests that read them."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -27,10 +34,9 @@ def lw() -> LabWorld:
     return lab_world()
 
 
-def received(
-    lw: LabWorld, *service_codes: str, hs_code: str = "0709999000", destination: str = "HK"
-) -> Sample:
-    sample = lw.register(*service_codes, hs_code=hs_code, destination=destination)
+def received(lw: LabWorld, *service_codes: str) -> Sample:
+    """Choy sum for Hong Kong, received with the analyses of these service codes."""
+    sample = lw.register(*service_codes)
     return services.sample_receive(actor=lw.receptionist, sample_id=sample.pk, storage_location="冷库 A-3")
 
 
@@ -44,7 +50,7 @@ def run(
 ) -> Worksheet:
     """A worksheet with the sample's analyses, a blank and a control: the routine results (if
     given) typed in, then the QC results."""
-    worksheet = lw.worksheet(sample)
+    worksheet = lw.worksheet([sample])
     if results:
         enter(lw, sample, results)
     for analysis in worksheet.analyses.exclude(kind="routine"):
@@ -73,7 +79,9 @@ def test_register_by_hand_needs_a_client_and_names_the_field(lw: LabWorld) -> No
     with pytest.raises(ValidationFailed) as caught:
         services.sample_register(
             actor=lw.receptionist,
-            data=services.SampleInput(laboratory_id=lw.lab.pk, description="菜心", service_ids=[lw.cpf.pk]),
+            data=services.SampleInput(
+                laboratory_id=lw.laboratory.pk, description="菜心", service_ids=[lw.chlorpyrifos.pk]
+            ),
         )
     assert set(caught.value.fields) == {"client_name"}
     assert Sample.objects.count() == before
@@ -84,7 +92,7 @@ def test_register_refuses_another_laboratorys_service(lw: LabWorld) -> None:
         services.sample_register(
             actor=lw.receptionist,
             data=services.SampleInput(
-                laboratory_id=lw.lab.pk,
+                laboratory_id=lw.laboratory.pk,
                 description="菜心",
                 client_name="客户",
                 service_ids=[lw.other_service.pk],
@@ -97,18 +105,20 @@ def test_register_refuses_a_laboratory_outside_the_actors_unit(lw: LabWorld) -> 
     with pytest.raises(ValidationFailed) as caught:
         services.sample_register(
             actor=lw.receptionist,
-            data=services.SampleInput(laboratory_id=lw.other_lab.pk, description="x", client_name="客户"),
+            data=services.SampleInput(
+                laboratory_id=lw.other_laboratory.pk, description="x", client_name="客户"
+            ),
         )
     assert "laboratory" in caught.value.fields
 
 
 def test_receipt_sets_working_day_due_dates_and_custody(lw: LabWorld) -> None:
-    sample = received(lw, "CPF", "PB")
+    sample = received(lw, "CHLORPYRIFOS", "CYPERMETHRIN")
     assert sample.status == "received"
     start = timezone.localdate(sample.received_at)
     dues = {a.service.code: a.due_date for a in routine(sample)}
-    assert dues["CPF"] == services.due_date(start, lw.cpf.turnaround_days)
-    assert dues["PB"] == services.due_date(start, lw.pb.turnaround_days)
+    assert dues["CHLORPYRIFOS"] == services.due_date(start, lw.chlorpyrifos.turnaround_days)
+    assert dues["CYPERMETHRIN"] == services.due_date(start, lw.cypermethrin.turnaround_days)
     assert sample.due_date == max(dues.values())
     assert list(sample.custody.values_list("kind", "location")) == [
         ("registered", ""),
@@ -136,13 +146,13 @@ def test_receipt_without_any_analysis_is_refused(lw: LabWorld) -> None:
 
 
 def test_analyst_may_not_receive(lw: LabWorld) -> None:
-    sample = lw.register("CPF")
+    sample = lw.register("CHLORPYRIFOS")
     with pytest.raises(PermissionDeniedError):
         services.sample_receive(actor=lw.analyst, sample_id=sample.pk)
 
 
 def test_other_laboratory_gets_not_found(lw: LabWorld) -> None:
-    sample = lw.register("CPF")
+    sample = lw.register("CHLORPYRIFOS")
     with pytest.raises(NotFoundError):
         services.sample_cancel(actor=lw.outsider_head, sample_id=sample.pk, reason="x")
 
@@ -162,14 +172,14 @@ def disallowed(model: Any, verbs: list[str], states: list[str]) -> list[tuple[st
 )
 def test_sample_transition_table(lw: LabWorld, state: str, verb: str) -> None:
     """Every (state, verb) pair the table disallows is refused with 409 naming the state."""
-    sample = lw.register("CPF")
+    sample = lw.register("CHLORPYRIFOS")
     Sample.objects.filter(pk=sample.pk).update(status=state)
     calls = {
         "receive": lambda: services.sample_receive(actor=lw.head, sample_id=sample.pk),
         "partition": lambda: services.sample_partition(
             actor=lw.head,
             sample_id=sample.pk,
-            parts=[services.PartitionInput(lw.other_lab.pk, [lw.other_service.pk])],
+            parts=[services.PartitionInput(lw.other_laboratory.pk, [lw.other_service.pk])],
         ),
         "reject": lambda: services.sample_reject(actor=lw.head, sample_id=sample.pk, reason="破损"),
         "cancel": lambda: services.sample_cancel(actor=lw.head, sample_id=sample.pk, reason="重复登记"),
@@ -187,7 +197,7 @@ def test_sample_transition_table(lw: LabWorld, state: str, verb: str) -> None:
     disallowed(Analysis, ["submit", "verify", "retract", "reject"], list(AnalysisStatus.values)),
 )
 def test_analysis_transition_table(lw: LabWorld, state: str, verb: str) -> None:
-    sample = received(lw, "CPF")
+    sample = received(lw, "CHLORPYRIFOS")
     analysis = routine(sample)[0]
     Analysis.objects.filter(pk=analysis.pk).update(status=state)
     calls = {
@@ -205,7 +215,7 @@ def test_analysis_transition_table(lw: LabWorld, state: str, verb: str) -> None:
 
 
 def test_result_in_another_unit_is_converted_and_judged_with_uncertainty(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
+    sample = received(lw, "CHLORPYRIFOS")
     run(lw, sample)
     analysis = routine(sample)[0]
     services.analysis_submit(actor=lw.analyst, analysis_id=analysis.pk, result="48", unit="ug/kg")
@@ -238,7 +248,7 @@ def test_bad_results_name_the_field_and_change_nothing(
     lw: LabWorld, result: str, unit: str, field: str
 ) -> None:
     """A wrong unit, an unknown unit, not a number, nothing, outside the instrument's range (0 to 10)."""
-    sample = received(lw, "CPF")
+    sample = received(lw, "CHLORPYRIFOS")
     run(lw, sample)
     analysis = routine(sample)[0]
     events = AuditEvent.objects.count()
@@ -250,8 +260,8 @@ def test_bad_results_name_the_field_and_change_nothing(
     assert AuditEvent.objects.count() == events
 
 
-def test_uncalibrated_instrument_refuses_results(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
+def test_uncalibrated_instrument_refuses_results(lw: LabWorld, english: Any) -> None:
+    sample = received(lw, "CHLORPYRIFOS")
     worksheet = run(lw, sample)
     lw.instrument.calibrations.update(valid_until=timezone.localdate() - dt.timedelta(days=1))
     with pytest.raises(ValidationFailed) as caught:
@@ -261,16 +271,16 @@ def test_uncalibrated_instrument_refuses_results(lw: LabWorld) -> None:
 
 
 def test_below_loq_is_reported_as_censored_and_conforms(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
+    sample = received(lw, "CHLORPYRIFOS")
     run(lw, sample)
     analysis = routine(sample)[0]
     services.analysis_submit(actor=lw.analyst, analysis_id=analysis.pk, result="0.004")
     analysis.refresh_from_db()
-    assert (analysis.censored, analysis.value, analysis.outcome) == (True, lw.cpf.loq, "conform")
+    assert (analysis.censored, analysis.value, analysis.outcome) == (True, lw.chlorpyrifos.loq, "conform")
 
 
 def test_worksheet_needs_a_control_and_a_qualified_valid_instrument(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
+    sample = received(lw, "CHLORPYRIFOS")
     ids = [a.pk for a in routine(sample)]
     with pytest.raises(ValidationFailed) as caught:
         worksheets.worksheet_create(
@@ -299,8 +309,8 @@ def test_worksheet_needs_a_control_and_a_qualified_valid_instrument(lw: LabWorld
 
 
 def test_qc_pass_lets_a_second_person_verify_and_the_sample_follows(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
-    worksheet = run(lw, sample, {"CPF": "0.020"})
+    sample = received(lw, "CHLORPYRIFOS")
+    worksheet = run(lw, sample, {"CHLORPYRIFOS": "0.020"})
     worksheet.refresh_from_db()
     assert (worksheet.status, worksheet.qc_status) == ("to_be_verified", "passed")
     sample.refresh_from_db()
@@ -309,29 +319,31 @@ def test_qc_pass_lets_a_second_person_verify_and_the_sample_follows(lw: LabWorld
     with pytest.raises(ValidationFailed) as caught:
         services.analysis_verify(actor=lw.analyst, analysis_id=analysis.pk)
     assert "verifier" in caught.value.fields
-    services.analysis_verify(actor=lw.analyst2, analysis_id=analysis.pk)
+    services.analysis_verify(actor=lw.analyst_2, analysis_id=analysis.pk)
     sample.refresh_from_db()
     worksheet.refresh_from_db()
     assert (sample.status, sample.outcome, worksheet.status) == ("verified", "conform", "verified")
     analysis.refresh_from_db()
     assert analysis.turnaround_days == 0
-    assert list(analysis.verifications.values_list("verifier__username", flat=True)) == [lw.analyst2.username]
+    assert list(analysis.verifications.values_list("verifier__username", flat=True)) == [
+        lw.analyst_2.username
+    ]
 
 
 def test_control_beyond_3sd_fails_qc_blocks_release_and_the_instrument(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
-    worksheet = run(lw, sample, {"CPF": "0.020"}, control="0.140")  # chart 0.100 ± 0.010: +4 SD
+    sample = received(lw, "CHLORPYRIFOS")
+    worksheet = run(lw, sample, {"CHLORPYRIFOS": "0.020"}, control="0.140")  # chart 0.100 ± 0.005: +8 SD
     worksheet.refresh_from_db()
     assert worksheet.qc_status == "failed"
     assert "1_3s" in worksheet.analyses.get(kind="control").qc_flags
     with pytest.raises(TransitionNotAllowed) as caught:
-        services.analysis_verify(actor=lw.analyst2, analysis_id=routine(sample)[0].pk)
+        services.analysis_verify(actor=lw.analyst_2, analysis_id=routine(sample)[0].pk)
     assert "worksheet" in caught.value.fields
     assert Instrument.objects.get(pk=lw.instrument.pk).qc_blocked_at is not None
     # Nothing more can be measured on it until the head releases it after corrective action.
-    other = received(lw, "CPF")
+    other = received(lw, "CHLORPYRIFOS")
     with pytest.raises(ValidationFailed):
-        lw.worksheet(other)
+        lw.worksheet([other])
     with pytest.raises(ValidationFailed) as caught:
         worksheets.instrument_release(actor=lw.head, instrument_id=lw.instrument.pk, note=" ")
     assert "note" in caught.value.fields
@@ -347,21 +359,21 @@ def test_control_beyond_3sd_fails_qc_blocks_release_and_the_instrument(lw: LabWo
 
 
 def test_blank_above_loq_fails_qc(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
-    worksheet = run(lw, sample, {"CPF": "0.020"}, blank="0.03")
+    sample = received(lw, "CHLORPYRIFOS")
+    worksheet = run(lw, sample, {"CHLORPYRIFOS": "0.020"}, blank="0.03")
     worksheet.refresh_from_db()
     assert worksheet.qc_status == "failed"
     assert worksheet.analyses.get(kind="blank").qc_flags == ["blank_above_limit"]
 
 
 def test_duplicates_differing_too_much_fail_qc(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
-    worksheet = lw.worksheet(sample, duplicate=True)
+    sample = received(lw, "CHLORPYRIFOS")
+    worksheet = lw.worksheet([sample], duplicate=True)
     for qc in worksheet.analyses.exclude(kind="routine").exclude(kind="duplicate"):
         services.analysis_submit(
             actor=lw.analyst, analysis_id=qc.pk, result="ND" if qc.kind == "blank" else "0.100"
         )
-    enter(lw, sample, {"CPF": "0.200"})
+    enter(lw, sample, {"CHLORPYRIFOS": "0.200"})
     duplicate = worksheet.analyses.get(kind="duplicate")
     services.analysis_submit(
         actor=lw.analyst, analysis_id=duplicate.pk, result="0.300"
@@ -372,11 +384,11 @@ def test_duplicates_differing_too_much_fail_qc(lw: LabWorld) -> None:
 
 
 def test_two_controls_beyond_2sd_in_a_row_fail_on_the_second_run(lw: LabWorld) -> None:
-    first = received(lw, "CPF")
-    run(lw, first, {"CPF": "0.01"}, control="0.125")  # +2.5 SD: a 1-2s warning only
+    first = received(lw, "CHLORPYRIFOS")
+    run(lw, first, {"CHLORPYRIFOS": "0.01"}, control="0.1125")  # +2.5 SD: a 1-2s warning only
     assert first.analyses.get(kind="routine").worksheet.qc_status == "passed"
-    second = received(lw, "CPF")
-    worksheet = run(lw, second, {"CPF": "0.01"}, control="0.124")
+    second = received(lw, "CHLORPYRIFOS")
+    worksheet = run(lw, second, {"CHLORPYRIFOS": "0.01"}, control="0.112")
     worksheet.refresh_from_db()
     assert worksheet.qc_status == "failed"
     assert "2_2s" in worksheet.analyses.get(kind="control").qc_flags
@@ -387,23 +399,23 @@ def test_two_controls_beyond_2sd_in_a_row_fail_on_the_second_run(lw: LabWorld) -
 
 def test_two_verifications_by_different_people_when_the_method_asks(lw: LabWorld) -> None:
     Method.objects.filter(pk=lw.method.pk).update(required_verifications=2)
-    sample = received(lw, "CPF")
-    run(lw, sample, {"CPF": "0.020"})
+    sample = received(lw, "CHLORPYRIFOS")
+    run(lw, sample, {"CHLORPYRIFOS": "0.020"})
     analysis = routine(sample)[0]
-    services.analysis_verify(actor=lw.analyst2, analysis_id=analysis.pk)
+    services.analysis_verify(actor=lw.analyst_2, analysis_id=analysis.pk)
     assert Analysis.objects.get(pk=analysis.pk).status == "to_be_verified"
     with pytest.raises(ValidationFailed) as caught:
-        services.analysis_verify(actor=lw.analyst2, analysis_id=analysis.pk)
+        services.analysis_verify(actor=lw.analyst_2, analysis_id=analysis.pk)
     assert "verifier" in caught.value.fields
     services.analysis_verify(actor=lw.head, analysis_id=analysis.pk)
     assert Analysis.objects.get(pk=analysis.pk).status == "verified"
 
 
 def test_verified_result_cannot_be_changed_only_retracted_with_a_retest(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
-    run(lw, sample, {"CPF": "0.020"})
+    sample = received(lw, "CHLORPYRIFOS")
+    run(lw, sample, {"CHLORPYRIFOS": "0.020"})
     analysis = routine(sample)[0]
-    services.analysis_verify(actor=lw.analyst2, analysis_id=analysis.pk)
+    services.analysis_verify(actor=lw.analyst_2, analysis_id=analysis.pk)
     with pytest.raises(TransitionNotAllowed):
         services.analysis_submit(actor=lw.analyst, analysis_id=analysis.pk, result="0.030")
     assert Analysis.objects.get(pk=analysis.pk).result == "0.020"
@@ -434,14 +446,14 @@ def verified(lw: LabWorld, results: dict[str, str], **kwargs: Any) -> Sample:
     sample = received(lw, *results, **kwargs)
     run(lw, sample, results)
     for analysis in routine(sample):
-        services.analysis_verify(actor=lw.analyst2, analysis_id=analysis.pk)
+        services.analysis_verify(actor=lw.analyst_2, analysis_id=analysis.pk)
     sample.refresh_from_db()
     assert sample.status == "verified"
     return sample
 
 
 def test_publish_renders_the_report_and_the_worst_outcome(lw: LabWorld) -> None:
-    sample = verified(lw, {"CPF": "0.300", "PB": "0.05"})
+    sample = verified(lw, {"CHLORPYRIFOS": "0.300", "CYPERMETHRIN": "0.05"})
     report = reports.sample_publish(actor=lw.head, sample_id=sample.pk)
     sample.refresh_from_db()
     assert (sample.status, sample.outcome, report.outcome) == ("published", "not_conform", "not_conform")
@@ -456,13 +468,13 @@ def test_publish_renders_the_report_and_the_worst_outcome(lw: LabWorld) -> None:
 
 
 def test_only_the_head_publishes(lw: LabWorld) -> None:
-    sample = verified(lw, {"CPF": "0.020"})
+    sample = verified(lw, {"CHLORPYRIFOS": "0.020"})
     with pytest.raises(PermissionDeniedError):
-        reports.sample_publish(actor=lw.analyst2, sample_id=sample.pk)
+        reports.sample_publish(actor=lw.analyst_2, sample_id=sample.pk)
 
 
 def test_invalidation_keeps_the_original_and_the_retests_report_replaces_it(lw: LabWorld) -> None:
-    sample = verified(lw, {"CPF": "0.020"})
+    sample = verified(lw, {"CHLORPYRIFOS": "0.020"})
     first = reports.sample_publish(actor=lw.head, sample_id=sample.pk)
     retest = services.sample_invalidate(actor=lw.head, sample_id=sample.pk, reason="样品标识错误 mislabelled")
     sample.refresh_from_db()
@@ -475,38 +487,38 @@ def test_invalidation_keeps_the_original_and_the_retests_report_replaces_it(lw: 
     )
     assert first.withdrawn_at is not None
     assert Analysis.objects.get(sample=sample, kind="routine").result == "0.020"  # still visible
-    run(lw, retest, {"CPF": "0.030"})
-    services.analysis_verify(actor=lw.analyst2, analysis_id=routine(retest)[0].pk)
+    run(lw, retest, {"CHLORPYRIFOS": "0.030"})
+    services.analysis_verify(actor=lw.analyst_2, analysis_id=routine(retest)[0].pk)
     second = reports.sample_publish(actor=lw.head, sample_id=retest.pk)
     assert second.replaces_id == first.pk
 
 
 def test_partitions_go_to_other_laboratories_and_the_parent_waits_for_them(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
+    sample = received(lw, "CHLORPYRIFOS")
     (part,) = services.sample_partition(
         actor=lw.head,
         sample_id=sample.pk,
-        parts=[services.PartitionInput(lw.other_lab.pk, [lw.other_service.pk], "重金属")],
+        parts=[services.PartitionInput(lw.other_laboratory.pk, [lw.other_service.pk], "重金属")],
     )
     assert (part.number, part.parent_id, part.laboratory_id, part.status) == (
         f"{sample.number}-P1",
         sample.pk,
-        lw.other_lab.pk,
+        lw.other_laboratory.pk,
         "received",
     )
-    run(lw, sample, {"CPF": "0.020"})
-    services.analysis_verify(actor=lw.analyst2, analysis_id=routine(sample)[0].pk)
+    run(lw, sample, {"CHLORPYRIFOS": "0.020"})
+    services.analysis_verify(actor=lw.analyst_2, analysis_id=routine(sample)[0].pk)
     sample.refresh_from_db()
     assert sample.status == "in_analysis"  # the partition is not done
     with pytest.raises(ValidationFailed) as caught:
         services.sample_partition(
-            actor=lw.head, sample_id=sample.pk, parts=[services.PartitionInput(lw.other_lab.pk, [])]
+            actor=lw.head, sample_id=sample.pk, parts=[services.PartitionInput(lw.other_laboratory.pk, [])]
         )
     assert "parts[0].services" in caught.value.fields
 
 
 def test_custody_disposal_only_after_the_work(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
+    sample = received(lw, "CHLORPYRIFOS")
     with pytest.raises(ValidationFailed) as caught:
         services.custody_record(actor=lw.receptionist, sample_id=sample.pk, kind="disposed")
     assert "kind" in caught.value.fields
@@ -524,17 +536,17 @@ def test_custody_disposal_only_after_the_work(lw: LabWorld) -> None:
 
 
 def test_declaration_sample_request_flows_through_the_laboratory_and_back(lw: LabWorld) -> None:
-    request = lw.sample_request(tests="毒死蜱 CPF; 铅 PB")
+    request = lw.sample_request(tests="毒死蜱; 氯氰菊酯")
     sample = Sample.objects.get(sample_request=request)
     assert sample.status == "registered"
     assert request.external_ref == sample.number
-    assert sorted(a.service.code for a in sample.analyses.all()) == ["CPF", "PB"]
+    assert sorted(a.service.code for a in sample.analyses.all()) == ["CHLORPYRIFOS", "CYPERMETHRIN"]
     services.sample_receive(actor=lw.receptionist, sample_id=sample.pk)
     request.refresh_from_db()
     assert request.status == "received"
-    run(lw, sample, {"CPF": "0.300", "PB": "0.05"})
+    run(lw, sample, {"CHLORPYRIFOS": "0.300", "CYPERMETHRIN": "0.05"})
     for analysis in routine(sample):
-        services.analysis_verify(actor=lw.analyst2, analysis_id=analysis.pk)
+        services.analysis_verify(actor=lw.analyst_2, analysis_id=analysis.pk)
     report = reports.sample_publish(actor=lw.head, sample_id=sample.pk)
     request.refresh_from_db()
     assert (request.status, request.result, request.external_ref) == (
@@ -549,8 +561,8 @@ def test_declaration_sample_request_flows_through_the_laboratory_and_back(lw: La
 def test_inspector_downloads_the_report_of_their_request_and_nobody_else_does(
     lw: LabWorld, client: Any
 ) -> None:
-    request = lw.sample_request(tests="铅 PB")
-    lw.answer(request, {"PB": "0.05"})
+    request = lw.sample_request(tests="氯氰菊酯")
+    lw.answer(request, {"CYPERMETHRIN": "0.05"})
     url = f"/lims/sample-requests/{request.pk}/report/"
     client.force_login(lw.declarations.inspector)
     answer = client.get(url)
@@ -573,7 +585,7 @@ def test_rejected_sample_tells_the_declaration_there_is_no_result(lw: LabWorld) 
 
 
 def csv_for(worksheet: Worksheet, results: dict[str, str]) -> bytes:
-    lines = ["Sample,Analyte,Result,Unit"]
+    lines = ["Sample ID,Analyte,Result,Unit"]
     for analysis in worksheet.analyses.select_related(
         "sample", "service", "reference_material", "duplicate_of__sample"
     ):
@@ -583,8 +595,8 @@ def csv_for(worksheet: Worksheet, results: dict[str, str]) -> bytes:
 
 
 def test_import_enters_every_result_in_one_audit_event(lw: LabWorld) -> None:
-    samples = [received(lw, "CPF") for _ in range(3)]
-    worksheet = lw.worksheet(*samples)
+    samples = [received(lw, "CHLORPYRIFOS") for _ in range(3)]
+    worksheet = lw.worksheet(samples)
     events = AuditEvent.objects.count()
     done = worksheets.results_import(
         actor=lw.analyst,
@@ -603,9 +615,9 @@ def test_import_enters_every_result_in_one_audit_event(lw: LabWorld) -> None:
     }
 
 
-def test_import_with_one_bad_row_stores_nothing_and_names_line_and_column(lw: LabWorld) -> None:
-    samples = [received(lw, "CPF") for _ in range(2)]
-    worksheet = lw.worksheet(*samples)
+def test_import_with_one_bad_row_stores_nothing_and_names_line_and_column(lw: LabWorld, english: Any) -> None:
+    samples = [received(lw, "CHLORPYRIFOS") for _ in range(2)]
+    worksheet = lw.worksheet(samples)
     lines = csv_for(worksheet, {"blank": "ND", "control": "0.101"}).decode().splitlines()
     bad = next(n for n, line in enumerate(lines, start=1) if line.startswith(samples[1].number))
     lines[bad - 1] = lines[bad - 1].replace("mg/kg", "mg/L")
@@ -621,23 +633,23 @@ def test_import_with_one_bad_row_stores_nothing_and_names_line_and_column(lw: La
     assert AuditEvent.objects.count() == events
 
 
-def test_import_refuses_rows_not_on_the_worksheet(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
-    worksheet = lw.worksheet(sample)
-    data = csv_for(worksheet, {"blank": "ND", "control": "0.101"}) + b"S1999000001,CPF,0.01,mg/kg\n"
+def test_import_refuses_rows_not_on_the_worksheet(lw: LabWorld, english: Any) -> None:
+    sample = received(lw, "CHLORPYRIFOS")
+    worksheet = lw.worksheet([sample])
+    data = csv_for(worksheet, {"blank": "ND", "control": "0.101"}) + b"S1999000001,CHLORPYRIFOS,0.01,mg/kg\n"
     with pytest.raises(ValidationFailed) as caught:
         worksheets.results_import(
             actor=lw.analyst, worksheet_id=worksheet.pk, mapping_id=lw.mapping.pk, data=data
         )
     assert "S1999000001" in caught.value.fields["file"][0]
-    assert "column Sample" in caught.value.fields["file"][0]
+    assert "column Sample ID" in caught.value.fields["file"][0]
 
 
 def test_other_analyst_may_not_import_into_my_worksheet(lw: LabWorld) -> None:
-    sample = received(lw, "CPF")
-    worksheet = lw.worksheet(sample)
+    sample = received(lw, "CHLORPYRIFOS")
+    worksheet = lw.worksheet([sample])
     with pytest.raises(PermissionDeniedError):
         worksheets.results_import(
-            actor=lw.analyst2, worksheet_id=worksheet.pk, mapping_id=lw.mapping.pk, data=b""
+            actor=lw.analyst_2, worksheet_id=worksheet.pk, mapping_id=lw.mapping.pk, data=b""
         )
     assert set(worksheet.analyses.values_list("status", flat=True)) == {"assigned"}

@@ -6,6 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+
 from openciq.accounts.models import OrgUnit
 from openciq.core.testing import assert_matches_openapi
 from tests import lims_fixtures as lf
@@ -109,7 +113,9 @@ class AnalysisServiceCrudTests(LabCrudTests):
             "post", self.api_url(), admin, json={**self.create_payload(), "method": other_method.pk}
         )
         self.assertEqual(response.status_code, 400)
-        self.assertIn("belongs to another laboratory", response.json()["fields"]["method"][0])
+        with translation.override(settings.LANGUAGE_CODE):
+            expected = gettext("%(object)s belongs to another laboratory.") % {"object": other_method}
+        self.assertEqual(response.json()["fields"]["method"], [expected])
 
     def test_a_numeric_service_needs_a_unit_and_loq_not_below_lod(self) -> None:
         response = self.api(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from openciq.lims.instrument_csv import ColumnMapping, ImportRow, RowError, parse
 
 MAPPING = ColumnMapping(
     sample_column="Sample ID", keyword_column="Analyte", result_column="Conc", unit_column="Unit"
 )
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English for the tests that read them."""
+    with translation.override("en"):
+        yield
 
 
 def rows_of(text: str, mapping: ColumnMapping = MAPPING, **kwargs: int) -> list[ImportRow]:
@@ -136,6 +146,7 @@ def test_a_decimal_point_is_refused_with_decimal_comma() -> None:
     ]
 
 
+@pytest.mark.usefixtures("english")
 def test_each_empty_required_column_is_an_error_naming_it() -> None:
     text = "Sample ID,Analyte,Conc,Unit\n,Pb,0.1,mg/kg\nS2,,,mg/kg\nS3,Pb\nS4,Pb,0.4,\n"
     rows, errors = parse(text.encode(), MAPPING)
@@ -149,6 +160,7 @@ def test_each_empty_required_column_is_an_error_naming_it() -> None:
     assert rows == [ImportRow(line=5, sample="S4", keyword="Pb", result="0.4", unit="")]  # unit may be empty
 
 
+@pytest.mark.usefixtures("english")
 def test_missing_header_columns_are_each_named() -> None:
     errors = errors_of("Sample,Analyte,Result\nS1,Pb,0.1\n")
     assert [(e.line, e.column) for e in errors] == [(1, "Sample ID"), (1, "Conc"), (1, "Unit")]

@@ -5,8 +5,7 @@ shows on a form, posted rows, and the paged, filtered and exported list page.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import LazyPaginator, RequestConfig
 
 from openciq.core import tabular
-from openciq.core.errors import NotFoundError, PermissionDeniedError, ServiceError, TransitionNotAllowed
+from openciq.core.errors import NotFoundError
 from openciq.core.forms import style_widgets
 from openciq.core.views import page_size
 
@@ -56,43 +55,6 @@ def _one(queryset: Any, pk: Any) -> Any:
     if obj is None:
         raise Http404
     return obj
-
-
-def _form_errors(form: forms.BaseForm, exc: ServiceError, fields: dict[str, list[str]] | None = None) -> None:
-    """Show a refusal on ``form``: its message above the form, field messages next to their
-    field (or above it when the form has no such field). A ``TransitionNotAllowed`` names the
-    state it found in ``fields``; its message says that already."""
-    if not hasattr(form, "cleaned_data"):  # an unbound form shown again with the posted values
-        form.cleaned_data = {}
-    form.add_error(None, exc.message)
-    if isinstance(exc, TransitionNotAllowed):
-        return
-    for name, errors in (exc.fields if fields is None else fields).items():
-        target = name if name in form.fields else None
-        for error in errors:
-            if target is not None or error not in form.non_field_errors():
-                form.add_error(target, error)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A service's "not found" answers 404 and its "not permitted" 403; other refusals go on."""
-    try:
-        yield
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except PermissionDeniedError as exc:
-        raise PermissionDenied from exc
-
-
-def _run(form: forms.BaseForm, call: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a service (with ``kwargs``); on refusal put its errors on ``form`` and return ``None``."""
-    try:
-        with _refusals():
-            return call(**kwargs)
-    except ServiceError as exc:
-        _form_errors(form, exc)
-        return None
 
 
 def _indexed_errors(fields: dict[str, list[str]], name: str) -> dict[int, dict[str, list[str]]]:

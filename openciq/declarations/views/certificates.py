@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openciq.core.actions import run_service
 from openciq.declarations import selectors
 from openciq.declarations.filtersets import CertificateFilterSet
 from openciq.declarations.forms import (
@@ -26,7 +27,14 @@ from openciq.declarations.forms import (
 )
 from openciq.declarations.models import Certificate
 from openciq.declarations.tables import CertificateTable
-from openciq.declarations.views._common import SECTION, _form, _found, _list_page, _require, _run, _upload
+from openciq.declarations.views._common import (
+    SECTION,
+    _form,
+    _found,
+    _list_page,
+    _require,
+    _upload,
+)
 from openciq.declarations.views.declarations import _detail_context
 
 # --- Certificates -----------------------------------------------------------------------------
@@ -134,7 +142,9 @@ def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         kind = form.cleaned_data["kind"]
         issue = _certificates().certificate_issue
-        certificate = _run(form, lambda: issue(actor=request.user, declaration_id=declaration.pk, kind=kind))
+        certificate = run_service(
+            form, lambda: issue(actor=request.user, declaration_id=declaration.pk, kind=kind)
+        )
         if certificate is not None:
             messages.success(
                 request, _("Certificate %(number)s was issued.") % {"number": certificate.number}
@@ -149,7 +159,9 @@ def certificate_import(request: HttpRequest) -> HttpResponse:
     _require(request, "declarations.import_certificate")
     form = _form(CertificateImportForm, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and (data := _upload(form)) is not None:
-        certificate = _run(form, lambda: _certificates().certificate_import(actor=request.user, xml=data))
+        certificate = run_service(
+            form, lambda: _certificates().certificate_import(actor=request.user, xml=data)
+        )
         if certificate is not None:
             messages.success(
                 request, _("Certificate %(number)s was imported.") % {"number": certificate.number}
@@ -165,7 +177,9 @@ def _certificate_change(request: HttpRequest, pk: int, verb: str) -> HttpRespons
     if form.is_valid():
         service = getattr(_certificates(), f"certificate_{verb}")
         reason = form.cleaned_data["reason"]
-        result = _run(form, lambda: service(actor=request.user, certificate_id=certificate.pk, reason=reason))
+        result = run_service(
+            form, lambda: service(actor=request.user, certificate_id=certificate.pk, reason=reason)
+        )
         if result is not None:
             done = (
                 _("The certificate was revoked.") if verb == "revoke" else _("The certificate was replaced.")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openciq.core import selectors as core_selectors
+from openciq.core.actions import refusals, run_service, show_refusal
 from openciq.core.errors import ServiceError
 from openciq.core.registry import registry
 from openciq.core.views import bounded_int
@@ -41,13 +42,10 @@ from openciq.declarations.views._common import (
     SECTION,
     VIEW,
     _form,
-    _form_errors,
     _found,
     _list_page,
     _posted_rows,
-    _refusals,
     _require,
-    _run,
     _show_row_errors,
 )
 from openciq.masterdata.choices import RiskCategory
@@ -104,7 +102,7 @@ def declaration_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
 def _save_declaration(
     request: HttpRequest, declaration: Declaration | None, header: dict[str, Any], lines: list[dict[str, Any]]
 ) -> Declaration:
-    with _refusals():
+    with refusals():
         if declaration is None:
             return services.declaration_create(actor=request.user, header=header, lines=lines)
         return services.declaration_update(
@@ -151,7 +149,7 @@ def _declaration_form(
         for i, line in enumerate(lines)
     ]
     if exc is not None:
-        _form_errors(form, exc, {k: v for k, v in exc.fields.items() if not k.startswith("lines")})
+        show_refusal(form, exc, {k: v for k, v in exc.fields.items() if not k.startswith("lines")})
         _show_row_errors(line_forms, exc.fields, "lines")
     context = {
         "form": form,
@@ -283,7 +281,7 @@ def declaration_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse
     form = _form(action.form or forms.Form, data, prefix=verb)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: action.call(request.user, declaration.pk, data)) is not None:
+        if run_service(form, lambda: action.call(request.user, declaration.pk, data)) is not None:
             messages.success(request, action.done)
             return redirect("declarations:declaration_detail", pk=declaration.pk)
     context = {"object": declaration, "verb": verb, "action": action, "form": form, **SECTION}
@@ -380,7 +378,7 @@ def declaration_attach(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(AttachmentForm, request.POST, request.FILES, prefix="attach")
     if form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if run_service(
             form,
             services.declaration_attachment_add,
             actor=request.user,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from PIL import Image, UnidentifiedImageError
 
+from openciq.core.actions import refusals, run_service
 from openciq.core.errors import ServiceError
 from openciq.core.views import page_size
 from openciq.declarations import selectors, services
@@ -42,9 +43,7 @@ from openciq.declarations.views._common import (
     _list_page,
     _one,
     _posted_rows,
-    _refusals,
     _require,
-    _run,
     _show_row_errors,
 )
 
@@ -188,7 +187,7 @@ def order_start(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, WORK)
     order = _found(selectors.order_get, request, pk=pk)
     form = forms.Form(request.POST)
-    if _run(form, lambda: services.order_start(actor=request.user, order_id=order.pk)) is None:
+    if run_service(form, lambda: services.order_start(actor=request.user, order_id=order.pk)) is None:
         return _order_page(request, order, start=form)
     return _order_done(request, order, _("The inspection has started."))
 
@@ -201,7 +200,7 @@ def order_assign(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(AssignForm, request.POST, prefix="assign", inspectors=_inspectors(order))
     if form.is_valid():
         inspector = form.cleaned_data["inspector"]
-        if _run(
+        if run_service(
             form,
             lambda: services.order_assign(actor=request.user, order_id=order.pk, inspector_id=inspector.pk),
         ):
@@ -218,7 +217,7 @@ def order_record(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [r for r in _posted_rows(request.POST, "check", CHECK_FIELDS, 100) if r["item"]]
     findings = request.POST.get("findings", "")
     try:
-        with _refusals():
+        with refusals():
             services.order_record(actor=request.user, order_id=order.pk, checklist=rows, findings=findings)
     except ServiceError as exc:
         check_forms = _checklist_forms(order, rows)
@@ -235,7 +234,7 @@ def order_photo(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(PhotoForm, request.POST, request.FILES, prefix="photo")
     if form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if run_service(
             form,
             services.order_photo_add,
             actor=request.user,
@@ -282,7 +281,7 @@ def order_complete(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(OrderCompleteForm, request.POST, prefix="complete")
     if form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: services.order_complete(actor=request.user, order_id=order.pk, **data)):
+        if run_service(form, lambda: services.order_complete(actor=request.user, order_id=order.pk, **data)):
             return _order_done(request, order, _("The order was completed."))
     return _order_page(request, order, complete=form)
 
@@ -295,7 +294,7 @@ def sample_request_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(SampleRequestForm, request.POST, prefix="sample", laboratories=_laboratories())
     if form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if run_service(
             form,
             services.sample_request_create,
             actor=request.user,
@@ -330,7 +329,7 @@ def sample_result(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(SampleResultForm, request.POST or None, prefix=f"result{sample.pk}")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if run_service(
             form,
             lambda: services.sample_result_record(actor=request.user, sample_request_id=sample.pk, **data),
         ):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openciq.core.actions import refusals, run_service
 from openciq.core.errors import ServiceError
 from openciq.declarations import selectors, services
 from openciq.declarations.choices import RuleSetStatus
@@ -19,7 +20,13 @@ from openciq.declarations.forms import RuleSetForm
 from openciq.declarations.models import RiskRuleSet
 from openciq.declarations.risk import DEFAULT_PARAMS, RuleParams
 from openciq.declarations.tables import RiskSignalTable, RuleSetTable
-from openciq.declarations.views._common import SECTION, _form, _list_page, _one, _refusals, _require, _run
+from openciq.declarations.views._common import (
+    SECTION,
+    _form,
+    _list_page,
+    _one,
+    _require,
+)
 
 # --- Risk rules and signals -------------------------------------------------------------------
 
@@ -82,9 +89,9 @@ def riskruleset_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if rules is None:
-            saved = _run(form, services.risk_rule_set_create, actor=request.user, **data)
+            saved = run_service(form, services.risk_rule_set_create, actor=request.user, **data)
         else:
-            saved = _run(
+            saved = run_service(
                 form, services.risk_rule_set_update, actor=request.user, rule_set_id=rules.pk, **data
             )
         if saved is not None:
@@ -99,7 +106,7 @@ def riskruleset_activate(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "declarations.activate_riskruleset")
     rules = _rule_set(request, pk)
     try:
-        with _refusals():
+        with refusals():
             services.risk_rule_set_activate(actor=request.user, rule_set_id=rules.pk)
     except ServiceError as exc:
         return _rule_set_page(request, rules, error=exc.message)

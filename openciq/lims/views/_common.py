@@ -5,8 +5,6 @@ on a form, pages by id (no ``COUNT(*)`` over the big tables), clocks, and where 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +16,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from openciq.core.errors import NotFoundError, PermissionDeniedError, ServiceError, TransitionNotAllowed
 from openciq.core.forms import style_widgets
 from openciq.core.views import bounded_int, page_size
 from openciq.lims.choices import QualitativeResult, ResultType
@@ -52,42 +49,6 @@ def _found(obj: Any) -> Any:
     if obj is None:
         raise Http404
     return obj
-
-
-def _form_errors(form: forms.BaseForm, exc: ServiceError, fields: dict[str, list[str]] | None = None) -> None:
-    """Show a refusal on ``form``: its message above the form, field messages next to their
-    field (or above it when the form has no such field)."""
-    if not hasattr(form, "cleaned_data"):
-        form.cleaned_data = {}
-    form.add_error(None, exc.message)
-    if isinstance(exc, TransitionNotAllowed):
-        return
-    for name, errors in (exc.fields if fields is None else fields).items():
-        target = name if name in form.fields else None
-        for error in errors:
-            if target is not None or error not in form.non_field_errors():
-                form.add_error(target, error)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A service's "not found" answers 404 and its "not permitted" 403; other refusals go on."""
-    try:
-        yield
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except PermissionDeniedError as exc:
-        raise PermissionDenied from exc
-
-
-def _run(form: forms.BaseForm, call: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a service (with ``kwargs``); on refusal put its errors on ``form`` and return ``None``."""
-    try:
-        with _refusals():
-            return call(**kwargs)
-    except ServiceError as exc:
-        _form_errors(form, exc)
-        return None
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:

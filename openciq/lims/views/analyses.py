@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from openciq.core.actions import run_service
 from openciq.lims import selectors, services
 from openciq.lims.filtersets import AnalysisFilterSet
 from openciq.lims.forms import LabReasonForm, ResultForm
@@ -30,7 +31,6 @@ from openciq.lims.views._common import (
     _found,
     _id_page,
     _require,
-    _run,
     due_clock,
 )
 from openciq.lims.views.samples import sample_page
@@ -80,7 +80,7 @@ def analysis_submit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         instrument = d.get("instrument")
-        saved = _run(
+        saved = run_service(
             form,
             services.analysis_submit,
             actor=request.user,
@@ -145,7 +145,7 @@ def analysis_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     form = _form(action.form, request.POST if request.method == "POST" else None, prefix=verb)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: action.call(request.user, analysis.pk, data)) is not None:
+        if run_service(form, lambda: action.call(request.user, analysis.pk, data)) is not None:
             messages.success(request, action.done)
             return _back(request, analysis_home(analysis))
     context = {

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openciq.core import selectors as core_selectors
+from openciq.core.actions import refusals, run_service, show_refusal
 from openciq.core.errors import ServiceError
 from openciq.lims import labels, reports, selectors, services
 from openciq.lims.choices import OPEN_SAMPLE_STATES, AnalysisStatus, QcStatus
@@ -37,12 +38,9 @@ from openciq.lims.views._common import (
     VIEW_SAMPLE,
     _back,
     _form,
-    _form_errors,
     _found,
     _id_page,
-    _refusals,
     _require,
-    _run,
     age,
     due_clock,
     shown,
@@ -111,7 +109,7 @@ def sample_register(request: HttpRequest) -> HttpResponse:
             quantity=d["quantity"],
             date_sampled=d["date_sampled"],
         )
-        sample = _run(form, services.sample_register, actor=request.user, data=data)
+        sample = run_service(form, services.sample_register, actor=request.user, data=data)
         if sample is not None:
             messages.success(request, _("Sample %(number)s was registered.") % {"number": sample.number})
             return redirect("lims:sample_detail", pk=sample.pk)
@@ -358,7 +356,7 @@ def sample_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     form = action.form(sample, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        result = _run(form, lambda: action.call(request.user, sample, data))
+        result = run_service(form, lambda: action.call(request.user, sample, data))
         if result is not None:
             messages.success(request, action.done(result))
             return _back(request, reverse("lims:sample_detail", args=[sample.pk]))
@@ -401,10 +399,10 @@ def sample_partition(request: HttpRequest, pk: int) -> HttpResponse:
             for f in sent
         ]
         try:
-            with _refusals():
+            with refusals():
                 created = services.sample_partition(actor=request.user, sample_id=sample.pk, parts=parts)
         except ServiceError as exc:
-            _form_errors(form, exc, {k: v for k, v in exc.fields.items() if not k.startswith("parts[")})
+            show_refusal(form, exc, {k: v for k, v in exc.fields.items() if not k.startswith("parts[")})
             _show_part_errors(sent, exc.fields)
         else:
             numbers = ", ".join(p.number for p in created)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openciq.core import selectors as core_selectors
+from openciq.core.actions import run_service
 from openciq.lims import selectors, westgard, worksheets
 from openciq.lims.choices import AnalysisKind, AnalysisStatus, WorksheetStatus
 from openciq.lims.filtersets import WorksheetFilterSet
@@ -35,7 +36,6 @@ from openciq.lims.views._common import (
     _found,
     _id_page,
     _require,
-    _run,
     _upload,
     age,
     shown,
@@ -107,7 +107,7 @@ def worksheet_create(request: HttpRequest) -> HttpResponse:
     form = _form(WorksheetForm, request.POST, methods=methods, choices=choices)
     if form.is_valid():
         d = form.cleaned_data
-        worksheet = _run(
+        worksheet = run_service(
             form,
             worksheets.worksheet_create,
             actor=request.user,
@@ -252,7 +252,7 @@ def worksheet_import(request: HttpRequest, pk: int) -> HttpResponse:
     worksheet = _found(selectors.worksheet_detail(actor=request.user, pk=pk))
     form = _import_form(request.POST, request.FILES)
     if form.is_valid() and (data := _upload(form)) is not None:
-        done = _run(
+        done = run_service(
             form,
             worksheets.results_import,
             actor=request.user,
@@ -273,7 +273,7 @@ def worksheet_retract(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "lims.retract_worksheet")
     worksheet = _found(selectors.worksheet_detail(actor=request.user, pk=pk))
     form = _form(LabReasonForm, request.POST, prefix="retract")
-    if form.is_valid() and _run(
+    if form.is_valid() and run_service(
         form, worksheets.worksheet_retract, actor=request.user, worksheet_id=worksheet.pk, **form.cleaned_data
     ):
         messages.success(request, _("The worksheet was retracted; its analyses wait for a new run."))
@@ -299,7 +299,7 @@ def instrument_release(request: HttpRequest, pk: int) -> HttpResponse:
     if (
         form.is_bound
         and form.is_valid()
-        and _run(
+        and run_service(
             form, worksheets.instrument_release, actor=request.user, instrument_id=pk, **form.cleaned_data
         )
     ):

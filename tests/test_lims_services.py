@@ -653,3 +653,11 @@ def test_other_analyst_may_not_import_into_my_worksheet(lw: LabWorld) -> None:
             actor=lw.analyst_2, worksheet_id=worksheet.pk, mapping_id=lw.mapping.pk, data=b""
         )
     assert set(worksheet.analyses.values_list("status", flat=True)) == {"assigned"}
+
+
+def test_request_text_matches_whole_codes_and_names_only(lw: LabWorld) -> None:
+    """The text names 毒死蜱 in Chinese and Cypermethrin in English; a longer word that merely
+    starts with a service's code does not name it."""
+    assert services._match_services(lw.laboratory, "毒死蜱") == [lw.chlorpyrifos.pk]
+    assert services._match_services(lw.laboratory, "cypermethrin, lead") == [lw.cypermethrin.pk]
+    assert services._match_services(lw.laboratory, "CHLORPYRIFOSMETHYL residues") == []

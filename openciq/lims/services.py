@@ -11,6 +11,7 @@ as in SENAITE. Worksheets and quality control are in ``worksheets.py``; publicat
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -275,14 +276,17 @@ def sample_register(*, actor: Any, data: SampleInput) -> Sample:
 def _match_services(laboratory: OrgUnit, tests: str) -> list[int]:
     """Analysis services of the laboratory named in a free-text request (code or name)."""
     text = tests.casefold()
+
+    def named(word: str) -> bool:  # a whole word: "PB" is not in "PBO", "lead" not in "leader"
+        return bool(word) and re.search(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", text) is not None
+
     return [
         pk
         for pk, code, name_zh, name_en in AnalysisService.objects.filter(
             laboratory=laboratory, is_active=True
         ).values_list("pk", "code", "name_zh", "name_en")
-        if code.casefold() in text
-        or (name_zh and name_zh in tests)
-        or (name_en and name_en.casefold() in text)
+        # Chinese is written without spaces: a Chinese name matches anywhere in the text.
+        if named(code) or (name_zh and name_zh in tests) or named(name_en)
     ]
 
 

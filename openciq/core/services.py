@@ -54,7 +54,7 @@ def _form_errors(form: forms.BaseForm) -> dict[str, list[str]]:
 
 def _lock(actor: Any, object_type: ObjectType, pk: Any, action: str) -> models.Model:
     manager: Any = object_type.model._default_manager
-    obj = manager.restrict(actor, action).select_for_update().filter(pk=pk).first()
+    obj = manager.restrict(actor, action).select_for_update(of=("self",)).filter(pk=pk).first()
     if obj is None:
         raise NotFoundError(_("Not found."))
     return obj  # type: ignore[no-any-return]

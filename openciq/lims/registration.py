@@ -1,11 +1,12 @@
 """What the laboratory subsystem puts in the registry (called from ``AppConfig.ready``)."""
 
+from importlib import import_module
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from openciq.accounts.choices import Role
-from openciq.core.registry import MenuItem, ObjectType, Section, registry
+from openciq.core.registry import MenuItem, ObjectType, Section, Seeder, registry
 
 REFERENCE = (
     "method",
@@ -59,6 +60,7 @@ def register() -> None:
     registry.register_section(Section("lims", _("Laboratories"), order=35, icon="flask"))
     register_reference_types()
     registry.register_api_router("lims", "openciq.lims.api.build")
+    registry.register_seeder(Seeder("lims", import_module("openciq.lims.seed").seed, order=60))
     for order, (label, url_name, permission) in enumerate(
         [
             (_("My worklist"), "lims:worklist", "lims.view_sample"),

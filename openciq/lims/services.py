@@ -89,7 +89,7 @@ def lock(model: type[M], actor: Any, pk: int) -> M:
     manager: Any = model._default_manager
     if not is_system_actor(actor) and not manager.in_scope(actor).filter(pk=pk).exists():
         raise NotFoundError(_("Not found."))
-    obj: M | None = manager.select_for_update().filter(pk=pk).first()
+    obj: M | None = manager.select_for_update(of=("self",)).filter(pk=pk).first()
     if obj is None:
         raise NotFoundError(_("Not found."))
     return obj

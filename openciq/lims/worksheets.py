@@ -104,7 +104,7 @@ def worksheet_create(
         errors["analyst"] = [_("Choose an analyst of the laboratory.")]
     ids = list(dict.fromkeys(int(i) for i in analysis_ids))
     analyses = list(
-        Analysis.objects.select_for_update()
+        Analysis.objects.select_for_update(of=("self",))
         .select_related("sample", "service")
         .filter(pk__in=ids, kind=AnalysisKind.ROUTINE, laboratory_id=method.laboratory_id)
     )

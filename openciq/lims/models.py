@@ -433,6 +433,7 @@ class Sample(WorkflowModel):
         indexes = [
             models.Index(fields=["laboratory", "status", "-id"], name="lims_sample_lab_state"),
             models.Index(fields=["status", "due_date"], name="lims_sample_due"),
+            models.Index(fields=["laboratory", "received_at"], name="lims_sample_received"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import Permission
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from openciq.accounts.models import OrgUnit, User, org_scope_q
@@ -33,6 +33,7 @@ from openciq.lims.models import (
     ReferenceMaterial,
     Report,
     Sample,
+    Verification,
     Worksheet,
 )
 from openciq.masterdata.models import Country
@@ -140,13 +141,17 @@ def analyst_worklist(*, actor: Any) -> QuerySet[Worksheet]:
 def verifier_worklist(*, actor: Any) -> QuerySet[Analysis]:
     """Results waiting for a verification the actor may give: not entered by them (unless the
     method allows it), not verified by them already, on a worksheet whose QC passed."""
+    # Subqueries rather than joins: the planner's work grows with every joined table.
+    self_verifying = AnalysisService.objects.filter(method__self_verification=True).values("pk")
+    passed = Worksheet.objects.filter(qc_status=QcStatus.PASSED).values("pk")
+    verified_by_actor = Verification.objects.filter(analysis_id=OuterRef("pk"), verifier_id=actor.pk)
     return (
-        analyses(actor=actor)
-        .filter(status=AnalysisStatus.TO_BE_VERIFIED)
-        .exclude(Q(submitted_by_id=actor.pk) & Q(service__method__self_verification=False))
-        .exclude(verifications__verifier_id=actor.pk)
-        .filter(Q(worksheet__isnull=True) | Q(worksheet__qc_status=QcStatus.PASSED))
-        .select_related("service__method", "submitted_by", "worksheet")
+        Analysis.objects.restrict(actor, "view")
+        .filter(kind=AnalysisKind.ROUTINE, status=AnalysisStatus.TO_BE_VERIFIED)
+        .exclude(Q(submitted_by_id=actor.pk) & ~Q(service_id__in=self_verifying))
+        .exclude(Exists(verified_by_actor))
+        .filter(Q(worksheet__isnull=True) | Q(worksheet_id__in=passed))
+        .select_related("sample", "service", "submitted_by", "worksheet")
         .order_by("due_date", "id")
     )
 

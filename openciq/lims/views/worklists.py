@@ -21,7 +21,7 @@ from openciq.lims.forms import InstrumentReleaseForm, TurnaroundForm
 from openciq.lims.views._common import SECTION, VIEW_ANALYSIS, _form, _require, age, due_clock
 
 TURNAROUND_DAYS = 90
-QUEUE_ROWS = 300  # analyses in the queue shown at most (the oldest due first)
+QUEUE_ROWS = 100  # analyses in the queue shown at most (the oldest due first)
 
 # section -> the permission that shows it
 SECTIONS = {
@@ -60,7 +60,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     if "verify" in shown:
         context["to_verify"] = [
             {"analysis": a, "due": due_clock(a.due_date)}
-            for a in selectors.verifier_worklist(actor=user).select_related("sample")[:size]
+            for a in selectors.verifier_worklist(actor=user)[:size]
         ]
     if "head" in shown:
         context.update(_head(request, size))

@@ -49,7 +49,7 @@ def worklist_statements(user: Any) -> list[tuple[str, list[Any]]]:
     if user.has_perm("lims.submit_analysis"):
         sections.append(selectors.analyst_worklist(actor=user)[:size])
     if user.has_perm("lims.verify_analysis"):
-        sections.append(selectors.verifier_worklist(actor=user).select_related("sample")[:size])
+        sections.append(selectors.verifier_worklist(actor=user, limit=size))
     if user.has_perm("lims.publish_sample"):
         sections += [
             selectors.to_publish(actor=user)[:size],

@@ -667,6 +667,8 @@ class Analysis(WorkflowModel):
         indexes = [
             models.Index(fields=["laboratory", "status", "-id"], name="lims_analysis_lab_state"),
             models.Index(fields=["analyst", "status"], name="lims_analysis_analyst"),
+            # The verification worklist: waiting results in due order, read until a page is full.
+            models.Index(fields=["status", "due_date", "id"], name="lims_analysis_due"),
             models.Index(fields=["service", "kind", "verified_at"], name="lims_analysis_service"),
         ]
 

@@ -60,7 +60,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     if "verify" in shown:
         context["to_verify"] = [
             {"analysis": a, "due": due_clock(a.due_date)}
-            for a in selectors.verifier_worklist(actor=user)[:size]
+            for a in selectors.verifier_worklist(actor=user, limit=size)
         ]
     if "head" in shown:
         context.update(_head(request, size))

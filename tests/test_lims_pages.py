@@ -660,3 +660,19 @@ def test_sample_list_and_worklist_queries_do_not_grow_with_the_rows(
     assert many == few
     with django_assert_max_num_queries(few["worklist"]):
         client.get(url("worklist"))
+
+
+def test_home_page_counts_what_waits_in_the_laboratory(lw: LabWorld) -> None:
+    """The laboratory head's dashboard: two samples to receive, one verified one to publish."""
+    lw.registered_sample()
+    lw.registered_sample()
+    verified_sample(lw)
+    page = client_for(lw.head).get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Waiting in my laboratory" in html
+    widget = html[html.index("Waiting in my laboratory") :]
+    assert '<div class="h1 mb-0">2</div><div class="text-secondary small">to receive</div>' in widget
+    assert '<div class="h1 mb-0">1</div><div class="text-secondary small">to publish</div>' in widget
+    # Someone outside the laboratories sees no such card.
+    assert "Waiting in my laboratory" not in client_for(personas.inspector_gz()).get("/").content.decode()

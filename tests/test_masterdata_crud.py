@@ -54,7 +54,9 @@ class EnterpriseCrudTests(CrudTests):
         for obj in objs:
             obj.refresh_from_db()
             assert (obj.kind, obj.is_active) == ("importer", True)
-            (event,) = AuditEvent.objects.filter(action="masterdata.enterprise_updated", object_id=str(obj.pk))
+            (event,) = AuditEvent.objects.filter(
+                action="masterdata.enterprise_updated", object_id=str(obj.pk)
+            )
             assert event.changes == {"kind": {"before": "exporter", "after": "importer"}}
 
     @classmethod

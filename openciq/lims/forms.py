@@ -392,9 +392,7 @@ class SampleRegisterForm(forms.Form):
     destination = forms.ModelChoiceField(label=_("destination"), queryset=None, required=False)
     priority = forms.ChoiceField(label=_("priority"), choices=Priority.choices, initial=Priority.NORMAL)
     quantity = forms.CharField(label=_("quantity"), max_length=60, required=False)
-    date_sampled = forms.DateField(
-        label=_("date sampled"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_sampled = forms.DateField(label=_("date sampled"), required=False, widget=DATE)
     tests_requested = forms.CharField(
         label=_("tests requested"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -536,8 +534,8 @@ class InstrumentReleaseForm(forms.Form):
 
 
 class TurnaroundForm(forms.Form):
-    since = forms.DateField(label=_("period from"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("period to"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("period from"), widget=DATE)
+    until = forms.DateField(label=_("period to"), widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

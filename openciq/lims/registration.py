@@ -6,7 +6,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from openciq.accounts.choices import Role
-from openciq.core.registry import MenuItem, ObjectType, Section, Seeder, registry
+from openciq.core.registry import MenuItem, ObjectType, Section, Seeder, Widget, registry
 
 REFERENCE = (
     "method",
@@ -71,6 +71,9 @@ def register() -> None:
         ]
     ):
         registry.register_menu_item(MenuItem("lims", label, url_name, permission, order=order))
+    from openciq.lims.widgets import laboratory_work
+
+    registry.register_widget(Widget("lims.laboratory_work", laboratory_work, order=15))
     registry.register_role_permissions(
         {
             Role.SYSTEM_ADMIN: [

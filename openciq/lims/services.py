@@ -397,7 +397,9 @@ def sample_partition(*, actor: Any, sample_id: int, parts: Sequence[PartitionInp
     errors: dict[str, list[str]] = {}
     planned: list[tuple[OrgUnit, list[AnalysisService], str]] = []
     for index, wanted in enumerate(parts):
-        laboratory = OrgUnit.objects.filter(pk=wanted.laboratory_id, kind="laboratory", is_active=True).first()
+        laboratory = OrgUnit.objects.filter(
+            pk=wanted.laboratory_id, kind="laboratory", is_active=True
+        ).first()
         part_errors: dict[str, list[str]] = {}
         if laboratory is None:
             part_errors["laboratory"] = [_("Choose one of the bureau's laboratories.")]
@@ -887,7 +889,9 @@ def analysis_submit(
         if instrument is None:
             raise ValidationFailed(
                 _("The result was not saved."),
-                fields={"instrument": [_("Choose an instrument of the laboratory qualified for the method.")]},
+                fields={
+                    "instrument": [_("Choose an instrument of the laboratory qualified for the method.")]
+                },
             )
     if instrument is not None:
         problems = instrument_problems(instrument, today())

@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -344,3 +346,20 @@ def test_valid_on_filter_lists_the_calibrations_covering_the_day(db: Any, client
     response = client.get(path)
     assert_matches_openapi("get", path, response)
     assert [row["certificate_number"] for row in response.json()["results"]] == [old.certificate_number]
+
+
+def test_instrument_list_reads_the_methods_in_one_query_whatever_the_rows(db: Any, client: Any) -> None:
+    method = lf.make_method(food())
+    client.force_login(personas.system_admin())
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/lims/instruments/?limit=50")
+        assert response.status_code == 200
+        return len(captured)
+
+    lf.make_instrument(food(), [method])
+    few = queries()
+    for _ in range(5):
+        lf.make_instrument(food(), [method])
+    assert queries() == few

@@ -42,6 +42,7 @@ class ObjectType:
     import_fields: tuple[str, ...] = ()
     natural_keys: dict[str, str] = field(default_factory=dict)  # fk field -> related lookup field
     select_related: tuple[str, ...] = ()
+    prefetch_related: tuple[str, ...] = ()  # many-to-many fields the list and API show
     ordering: tuple[str, ...] = ()  # fields the API may order by (also with "-")
     detail_template: str = ""
     # Extra context for the detail page: ``detail_context(request, obj) -> dict``.

@@ -20,6 +20,8 @@ def object_list(*, actor: Any, object_type: ObjectType, action: str = "view") ->
     queryset: QuerySet[Any] = manager.restrict(actor, action)
     if object_type.select_related:
         queryset = queryset.select_related(*object_type.select_related)
+    if object_type.prefetch_related:
+        queryset = queryset.prefetch_related(*object_type.prefetch_related)
     return queryset
 
 

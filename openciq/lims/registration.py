@@ -203,6 +203,7 @@ def register_reference_types() -> None:
             ),
             natural_keys={"laboratory": "code"},
             select_related=("laboratory",),
+            prefetch_related=("methods",),
             ordering=("code", "kind"),
             **common,
         )

@@ -29,6 +29,7 @@ from openciq.alerts.models import PackagingFiling
 from openciq.alerts.tables import PackagingFilingTable, status_badge
 from openciq.core import selectors as core_selectors
 from openciq.core import tabular
+from openciq.core.actions import show_refusal
 from openciq.core.errors import ConflictError, NotFoundError, ServiceError
 from openciq.core.views import page_size
 
@@ -146,19 +147,11 @@ def filing_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             else:
                 services.filing_update(actor=request.user, filing_id=filing.pk, **form.service_arguments())
         except ServiceError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("The draft was saved. Submit it when it is complete."))
             return redirect("alerts:packagingfiling_detail", pk=filing.pk)
     return render(request, "alerts/packagingfiling_edit.html", {"form": form, "object": filing, **SECTION})
-
-
-def _form_errors(form: Any, exc: ServiceError) -> None:
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields or not set(exc.fields) & set(form.fields):
-        form.add_error(None, exc.message)
 
 
 @login_required
@@ -177,7 +170,7 @@ def filing_transition(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("alerts:packagingfiling_detail", pk=filing.pk)
         except ServiceError as exc:
-            _form_errors(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, DONE[verb])
             return redirect("alerts:packagingfiling_detail", pk=filing.pk)

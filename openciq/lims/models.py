@@ -392,9 +392,8 @@ class Sample(WorkflowModel):
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, blank=True, editable=False
     )
-    reason = models.TextField(
-        _("reason"), blank=True, editable=False
-    )  # rejection, cancellation, invalidation
+    # Why it was rejected, cancelled or invalidated.
+    reason = models.TextField(_("reason"), blank=True, editable=False)
     disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True, editable=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -74,9 +74,9 @@ def test_china_ear_tag_number() -> None:
     tag = parse_china_ear_tag("144011700000123")  # a pig of 从化区 (440117), serial 123
     assert (tag.species_name, tag.county, tag.serial, tag.number) == (
         "pig",
-        "440112",
+        "440117",
         "00000123",
-        "144011200000123",
+        "144011700000123",
     )
 
 

@@ -209,6 +209,8 @@ header = declarations.header
 load_average = declarations.load_average
 ratio = declarations.ratio
 seconds_summary = declarations.seconds_summary
+narrow = declarations.narrow
+disk_mib = declarations.disk_mib
 
 
 def timed(call: Callable[[], Any]) -> tuple[Any, float]:

@@ -92,60 +92,6 @@ def reports() -> dict[str, Any]:
     }
 
 
-def narrow(total: int, chunks: int) -> dict[str, Any]:
-    """The baseline: ``total`` narrow rows in ``chunks`` transactions, as the seed inserts."""
-    from django.db import connection, transaction
-
-    from openciq.lims.seed import bulk_session
-
-    postgres = connection.vendor == "postgresql"
-    per_chunk = -(-total // max(1, chunks))
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_narrow")
-        cursor.execute(
-            "CREATE TABLE bench_narrow (id bigint PRIMARY KEY, n bigint NOT NULL, t varchar(24) NOT NULL)"
-        )
-    times = []
-    with bulk_session():
-        for start in range(0, total, per_chunk):
-            rows = [(i, i * 7, f"N{i:012d}") for i in range(start + 1, min(total, start + per_chunk) + 1)]
-            began = time.perf_counter()
-            with transaction.atomic(), connection.cursor() as cursor:
-                if postgres:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                    with cursor.cursor.copy("COPY bench_narrow (id, n, t) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    connection.connection.executemany(
-                        "INSERT INTO bench_narrow (id, n, t) VALUES (?, ?, ?)", rows
-                    )
-            times.append(time.perf_counter() - began)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_narrow")
-    seconds = sum(times)
-    return {
-        "rows": total,
-        "seconds": round(seconds, 1),
-        "rows_per_s": round(total / seconds),
-        **common.seconds_summary(times),
-    }
-
-
-def disk_mib() -> float:
-    from django.conf import settings
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_database_size(current_database())")
-            return round(cursor.fetchone()[0] / 2**20)
-    name = settings.DATABASES["default"]["NAME"]
-    return round(
-        sum(Path(f"{name}{s}").stat().st_size for s in ("", "-wal") if Path(f"{name}{s}").exists()) / 2**20
-    )
-
-
 def report(database: str, info: dict[str, Any]) -> None:
     common.header("lims_load", database, info)
     seeded, base, pdf = info["load"], info["baseline"], info["reports"]
@@ -202,8 +148,8 @@ def measure(args: argparse.Namespace) -> None:
     info["startup_rss_mib"] = harness.peak_rss_mib()
     info["load"] = load(args)
     info["reports"] = reports()
-    info["baseline"] = narrow(info["load"]["rows"], info["load"]["chunks"])
-    info["disk_mib"] = disk_mib()
+    info["baseline"] = common.narrow(info["load"]["rows"], info["load"]["chunks"])
+    info["disk_mib"] = common.disk_mib()
     info["volumes"] = common.volumes()
     info["outcomes"] = outcomes()
     report(args.database, info)

@@ -42,6 +42,7 @@ from django.utils import timezone
 from stdnum import iso6346
 
 from openciq.core import audit
+from openciq.core.bulk import bulk_session
 from openciq.core.models import Counter
 from openciq.core.numbering import advance_to
 from openciq.declarations import services
@@ -571,26 +572,6 @@ class Generator:
 
 
 # --- Writing ----------------------------------------------------------------------------------
-
-
-@contextmanager
-def bulk_session() -> Iterator[None]:
-    """SQLite: no fsync and a bigger page cache while loading (WAL stays); restored after."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        saved = {}
-        for pragma, value in (("synchronous", "OFF"), ("cache_size", "-262144")):
-            cursor.execute(f"PRAGMA {pragma}")
-            saved[pragma] = cursor.fetchone()[0]
-            cursor.execute(f"PRAGMA {pragma}={value}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for pragma, value in saved.items():
-                cursor.execute(f"PRAGMA {pragma}={value}")
 
 
 def write_chunk(chunk: Chunk) -> int:

@@ -46,13 +46,12 @@ from openciq.lims.seed.calendar import seed_calendar
 from openciq.lims.seed.demo import seed_demo
 from openciq.lims.seed.history import CHUNK, REPORTS, SCALES
 from openciq.lims.seed.reference import seed_reference
-from openciq.lims.seed.writer import bulk_session, seed_history, seed_reports, seeded_samples
+from openciq.lims.seed.writer import seed_history, seed_reports, seeded_samples
 
 __all__ = [
     "CHUNK",
     "REPORTS",
     "SCALES",
-    "bulk_session",
     "seed",
     "seed_calendar",
     "seed_demo",

@@ -4,14 +4,14 @@ import datetime as dt
 import hashlib
 import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from openciq.core import audit
+from openciq.core.bulk import bulk_session
 from openciq.core.models import AuditEvent, Counter
 from openciq.core.numbering import advance_to, next_value
 from openciq.lims.models import (
@@ -58,26 +58,6 @@ def check_columns() -> None:
         actual = [f.column for f in model._meta.concrete_fields]
         if sorted(actual) != sorted(COLUMNS[table]):
             raise RuntimeError(f"{table} has columns {actual}; the LIMS bulk seed writes {COLUMNS[table]}")
-
-
-@contextmanager
-def bulk_session() -> Iterator[None]:
-    """SQLite: no fsync and a bigger page cache while loading (WAL stays); restored after."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        saved = {}
-        for pragma, value in (("synchronous", "OFF"), ("cache_size", "-262144")):
-            cursor.execute(f"PRAGMA {pragma}")
-            saved[pragma] = cursor.fetchone()[0]
-            cursor.execute(f"PRAGMA {pragma}={value}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for pragma, value in saved.items():
-                cursor.execute(f"PRAGMA {pragma}={value}")
 
 
 class Writer:

@@ -21,9 +21,20 @@ class Issue:
     path: str
     message: str
     rule: str = "invalid"
+    #: ``error`` refuses the document; ``warning`` is accepted and recorded on the capture job
+    #: (a documented leniency, e.g. ``persistentDisposition`` on an AggregationEvent).
+    severity: str = "error"
 
     def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message, "rule": self.rule}
+        return {"path": self.path, "message": self.message, "rule": self.rule, "severity": self.severity}
+
+
+def errors(issues: Iterable[Issue]) -> list[Issue]:
+    return [issue for issue in issues if issue.severity == "error"]
+
+
+def warnings(issues: Iterable[Issue]) -> list[Issue]:
+    return [issue for issue in issues if issue.severity == "warning"]
 
 
 class DocumentInvalid(ValueError):

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "openciq.declarations",
     "openciq.alerts",
     "openciq.lims",
+    "openciq.trace",
+    "openciq.trace.vegetables",
+    "openciq.trace.pigs",
+    "openciq.trace.containers",
     "openciq.ops",
 ]
 
@@ -242,3 +246,11 @@ LOGGING = {
 # Submitting the authority's domain to browsers' HSTS preload list is the operator's decision
 # (it cannot be undone quickly), so preload is not forced and its deploy-check warning is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- Traceability (EPCIS 2.0) ------------------------------------------------------------------
+# Identifiers of things without a GS1 key (ISO 11784 animals, ISO 18185 seals, vehicles, places
+# registered with the bureau) are HTTP URIs under a domain the authority controls.
+TRACE_ID_AUTHORITY = os.environ.get("OPENCIQ_TRACE_ID_AUTHORITY", "https://id.openciq.org").rstrip("/")
+EPCIS_CAPTURE_LIMIT = int(os.environ.get("OPENCIQ_EPCIS_CAPTURE_LIMIT", "10000"))
+EPCIS_CAPTURE_SIZE_LIMIT = int(os.environ.get("OPENCIQ_EPCIS_CAPTURE_SIZE_LIMIT", str(20 * 1024 * 1024)))
+TRACE_FOLD_WINDOW = float(os.environ.get("OPENCIQ_TRACE_FOLD_WINDOW", "2.0"))

@@ -34,7 +34,7 @@ from openciq.core.errors import (
     ValidationFailed,
 )
 from openciq.core.numbering import next_value
-from openciq.declarations import sampling
+from openciq.declarations import holds, sampling
 from openciq.declarations.choices import (
     MODE_STATUS,
     OPEN_STATES,
@@ -583,7 +583,8 @@ def _assess(actor: Any, declaration: Declaration, rules: RiskRuleSet) -> RiskDec
             decided_at=timezone.now(),
         )
         _update_compliance(declaration, conform=True, params=params)
-        _release(actor, declaration, electronic=True)
+        if not holds.reasons(declaration.number):  # a held declaration waits, conform, for its hold
+            _release(actor, declaration, electronic=True)
         return decision
     _move(actor, declaration, "assess", MODE_STATUS[mode], inspection_mode=mode, risk_score=decision.score)
     order = InspectionOrder.objects.create(
@@ -693,6 +694,11 @@ def _tally(enterprise_id: int, product_id: int, month: dt.date, conform: bool) -
 
 
 def _release(actor: Any, declaration: Declaration, *, electronic: bool) -> ReleaseRecord:
+    held = holds.reasons(declaration.number)
+    if held:
+        raise TransitionNotAllowed(
+            _("The declaration is held and cannot be released: %(reasons)s") % {"reasons": "; ".join(held)}
+        )
     _move(actor, declaration, "release", DeclarationStatus.RELEASED)
     record = ReleaseRecord.objects.create(
         declaration=declaration,

@@ -1,0 +1,205 @@
+"""The trace: from any identifier, every event of it and of what contained it and what it
+contained, over time, forwards and backwards.
+
+Containment comes from the events themselves. An AggregationEvent or AssociationEvent ``ADD``
+(or ``OBSERVE``) puts its children in its parent from its event time until a ``DELETE`` naming the
+child (or naming the parent with no children: everything unpacked). A TransformationEvent turns
+its inputs into its outputs: forwards from an input reaches the outputs, backwards from an output
+reaches the inputs. A crate's trace thus holds the pallet and truck it rode in while it rode in
+them, the truck's seal and gate reads of that trip, and the harvest lot in the crate; a pig's
+trace holds its loading batch's truck for that journey and not the truck's other journeys.
+
+The walk is breadth-first with a window per identifier, reads only through the identifier index
+(``EventEpc``) and the event table's primary key, and stops at ``max_nodes`` identifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from openciq.trace.capture import canonical_identifier
+from openciq.trace.choices import Action, EpcRole, EventType
+from openciq.trace.models import Epc, Event, EventEpc
+
+_CONTAINERS = (EventType.AGGREGATION, EventType.ASSOCIATION)
+_CHILD_ROLES = (EpcRole.CHILD, EpcRole.CHILD_QUANTITY)
+_FAR_PAST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+_FAR_FUTURE = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.datetime = _FAR_PAST
+    end: dt.datetime = _FAR_FUTURE
+
+    def __contains__(self, moment: dt.datetime) -> bool:
+        return self.start <= moment <= self.end
+
+
+@dataclass
+class Node:
+    """An identifier reached by the trace, and how."""
+
+    epc_id: int
+    uri: str
+    relation: str  # "self", "container", "content", "input", "output"
+    depth: int
+    window: Window
+    via: int | None = None  # the event that linked it
+
+
+@dataclass
+class Trace:
+    identifier: str
+    found: bool
+    nodes: list[Node] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    # event id → the identifiers of the trace it concerns
+    concerns: dict[int, list[str]] = field(default_factory=dict)
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class _Row:
+    event_id: int
+    role: int
+    type: int
+    action: int | None
+    event_time: dt.datetime
+
+
+def _rows(epc_id: int) -> list[_Row]:
+    return [
+        _Row(*values)
+        for values in EventEpc.objects.filter(epc_id=epc_id)
+        .order_by("event__event_time", "event_id")
+        .values_list("event_id", "role", "event__type", "event__action", "event__event_time")
+    ]
+
+
+def _links(event_ids: Iterable[int], roles: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+    """Event id → (epc id, role) of the given roles."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    ids = list(event_ids)
+    if not ids:
+        return found
+    for event_id, epc_id, role in EventEpc.objects.filter(event_id__in=ids, role__in=roles).values_list(
+        "event_id", "epc_id", "role"
+    ):
+        found.setdefault(event_id, []).append((epc_id, role))
+    return found
+
+
+def trace(identifier: str, *, max_nodes: int = 500, max_depth: int = 6) -> Trace:
+    """Walk containment and transformation from ``identifier`` (EPC URN, Digital Link or URI)."""
+    uri = canonical_identifier(identifier)
+    root = Epc.objects.filter(uri=uri).values_list("id", flat=True).first()
+    result = Trace(identifier=uri, found=root is not None)
+    if root is None:
+        return result
+    nodes: dict[int, Node] = {root: Node(root, uri, "self", 0, Window())}
+    queue: deque[int] = deque([root])
+    event_concerns: dict[int, set[int]] = {}
+    while queue:
+        epc_id = queue.popleft()
+        node = nodes[epc_id]
+        rows = [row for row in _rows(epc_id) if row.event_time in node.window]
+        for row in rows:
+            event_concerns.setdefault(row.event_id, set()).add(epc_id)
+        if node.depth >= max_depth:
+            continue
+        for linked, relation, window, via in _neighbours(node, rows):
+            if linked in nodes:
+                continue
+            if len(nodes) >= max_nodes:
+                result.truncated = True
+                break
+            nodes[linked] = Node(linked, "", relation, node.depth + 1, window, via)
+            queue.append(linked)
+    uris = dict(Epc.objects.filter(id__in=list(nodes)).values_list("id", "uri"))
+    for node in nodes.values():
+        node.uri = uris.get(node.epc_id, node.uri)
+    result.nodes = sorted(nodes.values(), key=lambda n: (n.depth, n.uri))
+    result.events = list(
+        Event.objects.filter(id__in=list(event_concerns))
+        .select_related("read_point", "biz_location")
+        .order_by("event_time", "id")
+    )
+    result.concerns = {
+        event_id: sorted(uris[e] for e in epc_ids if e in uris)
+        for event_id, epc_ids in event_concerns.items()
+    }
+    return result
+
+
+# Which way the walk goes on from a node reached by each relation: up from a container, down
+# from contents, backwards from an input, forwards from an output (never sideways to siblings).
+_ONWARDS = {
+    "self": frozenset({"container", "content", "input", "output"}),
+    "container": frozenset({"container", "input"}),
+    "content": frozenset({"content", "output"}),
+    "input": frozenset({"container", "input"}),
+    "output": frozenset({"content", "output"}),
+}
+
+
+def _neighbours(node: Node, rows: Sequence[_Row]) -> Iterable[tuple[int, str, Window, int]]:
+    allowed = _ONWARDS[node.relation]
+    for linked, relation, window, via in _links_of(node, rows):
+        if relation in allowed:
+            yield linked, relation, window, via
+
+
+def _links_of(node: Node, rows: Sequence[_Row]) -> Iterable[tuple[int, str, Window, int]]:
+    """Identifiers linked to ``node`` by its events: containers while it was inside them, contents
+    while they were inside it, transformation inputs before and outputs after."""
+    containment = [row for row in rows if row.type in _CONTAINERS]
+    transformation = [row for row in rows if row.type == EventType.TRANSFORMATION]
+    # As a child: the parent of each ADD/OBSERVE, until a DELETE naming this child and that parent.
+    as_child = [row for row in containment if row.role in _CHILD_ROLES]
+    as_parent = [row for row in containment if row.role == EpcRole.PARENT]
+    parents = _links((row.event_id for row in as_child), (EpcRole.PARENT,))
+    for row in as_child:
+        if row.action == Action.DELETE:
+            continue
+        for parent, _role in parents.get(row.event_id, ()):
+            end = next(
+                (
+                    later.event_time
+                    for later in as_child
+                    if later.action == Action.DELETE
+                    and later.event_time >= row.event_time
+                    and any(p == parent for p, _ in parents.get(later.event_id, ()))
+                ),
+                node.window.end,
+            )
+            yield parent, "container", Window(row.event_time, end), row.event_id
+    # As a parent: the children of each ADD/OBSERVE, until a DELETE of this parent.
+    children = _links((row.event_id for row in as_parent), _CHILD_ROLES)
+    for row in as_parent:
+        if row.action == Action.DELETE:
+            continue
+        end = next(
+            (
+                later.event_time
+                for later in as_parent
+                if later.action == Action.DELETE and later.event_time >= row.event_time
+            ),
+            node.window.end,
+        )
+        for child, _role in children.get(row.event_id, ()):
+            yield child, "content", Window(row.event_time, end), row.event_id
+    # Transformations: outputs after, inputs before.
+    inputs = [row for row in transformation if row.role in (EpcRole.INPUT, EpcRole.INPUT_QUANTITY)]
+    outputs = [row for row in transformation if row.role in (EpcRole.OUTPUT, EpcRole.OUTPUT_QUANTITY)]
+    produced = _links((row.event_id for row in inputs), (EpcRole.OUTPUT, EpcRole.OUTPUT_QUANTITY))
+    for row in inputs:
+        for output, _role in produced.get(row.event_id, ()):
+            yield output, "output", Window(row.event_time, node.window.end), row.event_id
+    consumed = _links((row.event_id for row in outputs), (EpcRole.INPUT, EpcRole.INPUT_QUANTITY))
+    for row in outputs:
+        for source, _role in consumed.get(row.event_id, ()):
+            yield source, "input", Window(node.window.start, row.event_time), row.event_id

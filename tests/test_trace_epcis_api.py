@@ -444,3 +444,18 @@ def test_the_trace_of_a_crate_holds_its_truck_while_it_rode_in_it_and_not_the_tr
     truck = api.get(f"{BASE}/trace?epc={quote(TRUCK)}").json()
     assert {n["identifier"] for n in truck["nodes"]} == {TRUCK, canonical_identifier(crate), canonical_identifier(other)}
     assert api.get(f"{BASE}/trace?epc=urn:epc:id:grai:6901234.00001.999").status_code == 404
+
+
+@pytest.mark.django_db
+def test_query_results_come_as_xml_when_asked_and_read_back_as_the_same_events(small_world: Api) -> None:
+    from openciq.trace import xmlcodec
+
+    as_json = small_world.get(f"{BASE}/events?EQ_bizStep=inspecting").json()
+    response = small_world.get(f"{BASE}/events?EQ_bizStep=inspecting", Accept="application/xml")
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    document, issues = xmlcodec.read_document(response.content)
+    assert not [i for i in issues if i.severity == "error"], issues
+    events = document["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    expected = as_json["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert [e["eventID"] for e in events] == [e["eventID"] for e in expected]
+    assert [e["epcList"] for e in events] == [e["epcList"] for e in expected]

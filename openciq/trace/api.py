@@ -24,7 +24,7 @@ from ninja import Router
 
 from openciq.core.errors import ServiceError
 from openciq.trace import query_params as qp
-from openciq.trace import rendering, selectors, services, tracing
+from openciq.trace import rendering, selectors, services, tracing, xmlcodec
 from openciq.trace.choices import ErrorBehaviour
 from openciq.trace.models import CaptureJob, NamedQuery, Subscription
 from openciq.trace.problems import DocumentInvalid, Issue
@@ -344,7 +344,9 @@ def build() -> Router:
         if not events:
             return problem(404, "NoSuchResourceException", _("No such event."))
         formats = _formats(request)
-        return json_response(rendering.query_document([rendering.render_event(e, **formats) for e in events]))
+        return _document_response(
+            request, rendering.query_document([rendering.render_event(e, **formats) for e in events])
+        )
 
     @router.get("/trace", url_name="epcis_trace", response={200: dict})
     def trace(request: HttpRequest, epc: str) -> HttpResponse:
@@ -403,7 +405,7 @@ def _query_response(request: HttpRequest, query: qp.EventQuery, *, query_name: s
     document = rendering.query_document(
         [rendering.render_event(event, **formats) for event in page.events], query_name=query_name
     )
-    response = json_response(document)
+    response = _document_response(request, document)
     if page.next_position is not None:
         expires = timezone.now() + PAGE_TOKEN_LIFE
         token = qp.encode_page_token(query, page.next_position, key=_token_key(), expires_at=expires)
@@ -413,6 +415,26 @@ def _query_response(request: HttpRequest, query: qp.EventQuery, *, query_name: s
         response["Link"] = f'<{request.build_absolute_uri(request.path)}?{params.urlencode()}>; rel="next"'
         response["GS1-Next-Page-Token-Expires"] = rendering.iso(expires)
     return response
+
+
+def _wants_xml(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "xml" in accept and "json" not in accept.split("xml", 1)[0]
+
+
+def _document_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:
+    """The EPCISQueryDocument as JSON-LD, or as XML when the client accepts XML first."""
+    if not _wants_xml(request):
+        return json_response(document)
+    results = document["epcisBody"]["queryResults"]
+    body = xmlcodec.write_events(
+        results["resultsBody"]["eventList"],
+        namespaces=xmlcodec.namespaces_of(document["@context"]),
+        query_name=results["queryName"],
+        subscription_id=results.get("subscriptionID"),
+        bare_cbv_as="web_uri" if request.headers.get("GS1-CBV-XML-Format") == "Always_Web_URI" else "urn",
+    )
+    return _version_headers(HttpResponse(body, content_type="application/xml"))
 
 
 def _query_out(named: NamedQuery) -> dict[str, Any]:

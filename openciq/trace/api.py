@@ -226,7 +226,9 @@ def build() -> Router:
             body = json.loads(request.body or b"{}")
             if not isinstance(body, dict):
                 raise qp.ValidationException("The body must be a JSON object.", parameter="body")
-            named = services.query_create(actor=request.user, name=str(body.get("name", "")), query=body.get("query") or {})
+            named = services.query_create(
+                actor=request.user, name=str(body.get("name", "")), query=body.get("query") or {}
+            )
         except json.JSONDecodeError as exc:
             return problem(400, "ValidationException", _("The body is not JSON."), detail=str(exc))
         except qp.EpcisQueryError as exc:
@@ -387,7 +389,9 @@ def build() -> Router:
 
 
 def _query_problem(exc: qp.EpcisQueryError) -> HttpResponse:
-    response = HttpResponse(json.dumps(exc.problem(), ensure_ascii=False), status=exc.status, content_type=PROBLEM_TYPE)
+    response = HttpResponse(
+        json.dumps(exc.problem(), ensure_ascii=False), status=exc.status, content_type=PROBLEM_TYPE
+    )
     return _version_headers(response)
 
 
@@ -398,7 +402,9 @@ def _token_key() -> bytes:
 def _query_response(request: HttpRequest, query: qp.EventQuery, *, query_name: str) -> HttpResponse:
     """One page of a query as an EPCISQueryDocument, with ``Link`` to the next page."""
     after = (
-        qp.decode_page_token(query.next_page_token, query, key=_token_key()) if query.next_page_token else None
+        qp.decode_page_token(query.next_page_token, query, key=_token_key())
+        if query.next_page_token
+        else None
     )
     page = selectors.event_page(query, after=after)
     formats = _formats(request)
@@ -460,7 +466,9 @@ def _subscription_out(subscription: Subscription) -> dict[str, Any]:
         "signed": bool(subscription.signature_token),
         "status": subscription.status,
         "createdAt": rendering.iso(subscription.created_at),
-        "lastDeliveryAt": rendering.iso(subscription.last_delivery_at) if subscription.last_delivery_at else None,
+        "lastDeliveryAt": rendering.iso(subscription.last_delivery_at)
+        if subscription.last_delivery_at
+        else None,
         "lastError": subscription.last_error or None,
     }
 

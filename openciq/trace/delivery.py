@@ -109,7 +109,11 @@ def deliver(subscription: Subscription, *, now: dt.datetime | None = None) -> De
                 "status": SubscriptionStatus.ACTIVE,
                 "last_delivery_at": now,
                 "last_error": "",
-                "next_run_at": now if (subscription.stream or more) else schedule.next_after(now) if schedule else None,
+                "next_run_at": now
+                if (subscription.stream or more)
+                else schedule.next_after(now)
+                if schedule
+                else None,
             }
         else:
             attempts = subscription.attempts + 1
@@ -122,15 +126,22 @@ def deliver(subscription: Subscription, *, now: dt.datetime | None = None) -> De
         # The mark moves only with a 2xx, and only forwards (a concurrent worker cannot undo it).
         Subscription.objects.filter(pk=subscription.pk, delivered_through__lte=last).update(**changes)
     if not ok:
-        log.warning("subscription %s: callback to %s failed: %s", subscription.subscription_id, subscription.dest, record.error)
+        log.warning(
+            "subscription %s: callback to %s failed: %s",
+            subscription.subscription_id,
+            subscription.dest,
+            record.error,
+        )
     return record
 
 
 def deliver_due(*, now: dt.datetime | None = None) -> int:
     """Run every subscription that is due; returns the number of callbacks made."""
     now = now or timezone.now()
-    due = Subscription.objects.select_related("query").filter(next_run_at__lte=now).exclude(
-        status=SubscriptionStatus.CANCELLED
+    due = (
+        Subscription.objects.select_related("query")
+        .filter(next_run_at__lte=now)
+        .exclude(status=SubscriptionStatus.CANCELLED)
     )
     made = 0
     for pk in list(due.order_by("next_run_at", "id").values_list("pk", flat=True)):

@@ -92,7 +92,7 @@ def _location_ids(uris: Iterable[str], *, descendants: bool) -> list[int]:
     return list(Location.objects.filter(condition).values_list("id", flat=True)) if locations else []
 
 
-def _pattern_epcs(patterns: Sequence[qp.EpcPattern], parameter: str) -> QuerySet[Epc] | list[int]:
+def _pattern_epcs(patterns: Sequence[qp.EpcPattern], parameter: str) -> Any:
     """Identifier rows matching any of ``patterns`` (a query for exact/prefix patterns; a list of
     ids when a loose pattern had to be tested identifier by identifier)."""
     condition = Q(pk__in=[])
@@ -120,7 +120,8 @@ def _pattern_epcs(patterns: Sequence[qp.EpcPattern], parameter: str) -> QuerySet
         candidates = list(Epc.objects.filter(narrowing).values_list("id", "uri")[: _FALLBACK_SCAN_LIMIT + 1])
         if len(candidates) > _FALLBACK_SCAN_LIMIT or not (pattern.exact or pattern.prefixes):
             raise qp.QueryTooComplexException(
-                "This pattern would test too many identifiers one by one; give more of it.", parameter=parameter
+                "This pattern would test too many identifiers one by one; give more of it.",
+                parameter=parameter,
             )
         ids.extend(pk for pk, uri in candidates if pattern.match(uri))
     return ids
@@ -228,9 +229,13 @@ def event_page(query: qp.EventQuery, *, after: qp.PagePosition | None = None) ->
         if field_name == "id":
             events = events.filter(id__gt=after.row_id)
         elif descending:
-            events = events.filter(Q(**{f"{field_name}__lt": value}) | Q(**{field_name: value, "id__lt": after.row_id}))
+            events = events.filter(
+                Q(**{f"{field_name}__lt": value}) | Q(**{field_name: value, "id__lt": after.row_id})
+            )
         else:
-            events = events.filter(Q(**{f"{field_name}__gt": value}) | Q(**{field_name: value, "id__gt": after.row_id}))
+            events = events.filter(
+                Q(**{f"{field_name}__gt": value}) | Q(**{field_name: value, "id__gt": after.row_id})
+            )
     ordering = [f"-{field_name}", "-id"] if descending else [field_name, "id"]
     if field_name == "id":
         ordering = ["id"]

@@ -361,7 +361,7 @@ def alert_raise(
     """Put something on the inspector's worklist, once: raising again with the same ``key``
     returns the alert already there (and re-opens nothing that was resolved). The supervision
     services call this with the system actor."""
-    existing = SupervisionAlert.objects.select_for_update().filter(key=key).first()
+    existing: SupervisionAlert | None = SupervisionAlert.objects.select_for_update().filter(key=key).first()
     if existing is not None:
         return existing
     alert = SupervisionAlert(
@@ -388,7 +388,7 @@ def alert_raise(
 def _lock_alert(actor: Any, alert_id: int) -> SupervisionAlert:
     if not actor.has_perm("trace.handle_supervisionalert"):
         raise PermissionDeniedError(_("You may not handle supervision alerts."))
-    alert = (
+    alert: SupervisionAlert | None = (
         SupervisionAlert.objects.in_scope(actor).select_for_update(of=("self",)).filter(pk=alert_id).first()
     )
     if alert is None:
@@ -401,7 +401,7 @@ def _alert_move(actor: Any, alert: SupervisionAlert, verb: str, **changes: Any) 
     if alert.status not in allowed:
         raise TransitionNotAllowed(
             _("This alert is %(status)s; it cannot be %(verb)s.")
-            % {"status": alert.get_status_display(), "verb": verb}
+            % {"status": AlertStatus(alert.status).label, "verb": verb}
         )
     before = audit.snapshot(alert)
     alert.status = to
@@ -518,7 +518,9 @@ def query_create(*, actor: Any, name: str, query: Mapping[str, Any]) -> NamedQue
     if NamedQuery.objects.filter(name=name).exists():
         raise ConflictError(_("A query named %(name)s exists already.") % {"name": name})
     named = NamedQuery.objects.create(name=name, owner=actor, parameters=parsed.to_parameters())
-    audit.record(actor=actor, action="trace.query_created", obj=named, changes={"parameters": named.parameters})
+    audit.record(
+        actor=actor, action="trace.query_created", obj=named, changes={"parameters": named.parameters}
+    )
     return named
 
 
@@ -563,9 +565,12 @@ def subscription_create(
     parsed_schedule = qp.parse_schedule(schedule) if schedule else None
     now = timezone.now()
     if initial_record_time is not None:
-        high_water = Event.objects.filter(record_time__lt=initial_record_time).order_by("-id").values_list(
-            "id", flat=True
-        ).first()
+        high_water = (
+            Event.objects.filter(record_time__lt=initial_record_time)
+            .order_by("-id")
+            .values_list("id", flat=True)
+            .first()
+        )
     else:
         high_water = Event.objects.order_by("-id").values_list("id", flat=True).first()
     subscription = Subscription.objects.create(
@@ -583,14 +588,21 @@ def subscription_create(
         actor=actor,
         action="trace.subscription_created",
         obj=subscription,
-        changes={"query": named.name, "dest": dest, "stream": bool(stream), "schedule": subscription.schedule},
+        changes={
+            "query": named.name,
+            "dest": dest,
+            "stream": bool(stream),
+            "schedule": subscription.schedule,
+        },
     )
     return subscription
 
 
 @audit.audited
 def subscription_cancel(*, actor: Any, subscription_id: str) -> Subscription:
-    subscription = Subscription.objects.select_for_update(of=("self",)).filter(subscription_id=subscription_id).first()
+    subscription: Subscription | None = (
+        Subscription.objects.select_for_update(of=("self",)).filter(subscription_id=subscription_id).first()
+    )
     if subscription is None:
         raise NotFoundError(_("No such subscription."))
     if subscription.owner_id != actor.pk and not actor.has_perm("trace.delete_subscription"):

@@ -31,7 +31,9 @@ BASE = "/api/v1/epcis"
 def conformance(folder: str) -> list[Path]:
     path = CONFORMANCE / folder
     if not path.is_dir():
-        pytest.skip("../shared/conformance/epcis-openepcis is absent: the OpenEPCIS documents are not available")
+        pytest.skip(
+            "../shared/conformance/epcis-openepcis is absent: the OpenEPCIS documents are not available"
+        )
     return sorted(p for p in path.iterdir() if p.suffix in (".json", ".xml"))
 
 
@@ -42,7 +44,14 @@ class Api:
         _token, secret = token_create(actor=user, user=user, name="tests")
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="en")
 
-    def send(self, method: str, path: str, body: bytes | str = b"", content_type: str = "application/json", **headers: str) -> Any:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | str = b"",
+        content_type: str = "application/json",
+        **headers: str,
+    ) -> Any:
         response = getattr(self.client, method)(path, data=body, content_type=content_type, headers=headers)
         return response
 
@@ -80,7 +89,9 @@ def test_every_conformance_document_is_captured_and_found_again(api: Api, folder
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("folder", ["JSON/Capture/Invalid", "XML/Capture/Invalid"])
-def test_every_invalid_conformance_document_is_refused_naming_the_path_and_nothing_is_stored(api: Api, folder: str) -> None:
+def test_every_invalid_conformance_document_is_refused_naming_the_path_and_nothing_is_stored(
+    api: Api, folder: str
+) -> None:
     for path in conformance(folder):
         response = api.send("post", f"{BASE}/capture", path.read_bytes(), media_type(path))
         assert response.status_code == 202, path.name
@@ -190,13 +201,22 @@ def test_an_error_declaration_is_stored_beside_the_event_it_corrects(api: Api) -
 
 def result_ids(response: Any) -> list[str]:
     assert response.status_code == 200, response.content
-    return [e["epcList"][0] if "epcList" in e else e.get("parentID") for e in response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+    return [
+        e["epcList"][0] if "epcList" in e else e.get("parentID")
+        for e in response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    ]
 
 
 @pytest.fixture
 def small_world(api: Api) -> Api:
     events = [
-        object_event(CRATE.format(i), time=f"2026-11-20T0{i}:00:00+08:00", bizStep="inspecting", disposition="conformant", readPoint={"id": GATE})
+        object_event(
+            CRATE.format(i),
+            time=f"2026-11-20T0{i}:00:00+08:00",
+            bizStep="inspecting",
+            disposition="conformant",
+            readPoint={"id": GATE},
+        )
         for i in range(1, 6)
     ]
     events.append(
@@ -204,7 +224,9 @@ def small_world(api: Api) -> Api:
             CRATE.format(9),
             time="2026-11-20T09:30:00+08:00",
             bizStep="urn:epcglobal:cbv:bizstep:shipping",
-            bizTransactionList=[{"type": "cert", "bizTransaction": "https://id.openciq.org/certificate/440100226000001"}],
+            bizTransactionList=[
+                {"type": "cert", "bizTransaction": "https://id.openciq.org/certificate/440100226000001"}
+            ],
         )
     )
     job = api.send("post", f"{BASE}/capture", document(*events)).json()
@@ -217,13 +239,23 @@ def test_query_parameters_select_what_they_name(small_world: Api) -> None:
     api = small_world
     assert len(result_ids(api.get(f"{BASE}/events?EQ_bizStep=inspecting"))) == 5
     # CBV values in any spelling.
-    assert result_ids(api.get(f"{BASE}/events?EQ_bizStep=https://ref.gs1.org/cbv/BizStep-shipping")) == [CRATE.format(9)]
-    assert result_ids(api.get(f"{BASE}/events?EQ_bizTransaction_cert=https://id.openciq.org/certificate/440100226000001")) == [CRATE.format(9)]
+    assert result_ids(api.get(f"{BASE}/events?EQ_bizStep=https://ref.gs1.org/cbv/BizStep-shipping")) == [
+        CRATE.format(9)
+    ]
+    assert result_ids(
+        api.get(f"{BASE}/events?EQ_bizTransaction_cert=https://id.openciq.org/certificate/440100226000001")
+    ) == [CRATE.format(9)]
     assert result_ids(api.get(f"{BASE}/events?MATCH_epc={CRATE.format(3)}")) == [CRATE.format(3)]
     assert len(result_ids(api.get(f"{BASE}/events?MATCH_epc=urn:epc:idpat:grai:6901234.00001.*"))) == 6
-    times = result_ids(api.get(f"{BASE}/events?GE_eventTime=2026-11-20T02:00:00%2B08:00&LT_eventTime=2026-11-20T04:00:00%2B08:00"))
+    times = result_ids(
+        api.get(
+            f"{BASE}/events?GE_eventTime=2026-11-20T02:00:00%2B08:00&LT_eventTime=2026-11-20T04:00:00%2B08:00"
+        )
+    )
     assert times == [CRATE.format(2), CRATE.format(3)]
-    ordered = result_ids(api.get(f"{BASE}/events?EQ_readPoint={GATE}&orderBy=eventTime&orderDirection=DESC&eventCountLimit=2"))
+    ordered = result_ids(
+        api.get(f"{BASE}/events?EQ_readPoint={GATE}&orderBy=eventTime&orderDirection=DESC&eventCountLimit=2")
+    )
     assert ordered == [CRATE.format(5), CRATE.format(4)]
 
 
@@ -240,7 +272,9 @@ def test_query_parameters_select_what_they_name(small_world: Api) -> None:
         ("eventType=CreateEvent", "eventType"),
     ],
 )
-def test_bad_query_parameters_answer_the_standard_exception_naming_the_parameter(small_world: Api, query: str, parameter: str) -> None:
+def test_bad_query_parameters_answer_the_standard_exception_naming_the_parameter(
+    small_world: Api, query: str, parameter: str
+) -> None:
     response = small_world.get(f"{BASE}/events?{query}")
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/problem+json"
@@ -289,7 +323,9 @@ def test_wd_read_point_finds_a_place_and_everything_inside_it(api: Api) -> None:
     services.location_save(actor=system_actor(), uri=GATE, name="皇岗口岸", kind="port")
     services.location_save(actor=system_actor(), uri=lane, name="Lane 1", kind="gate", parent_uri=GATE)
     job = api.send(
-        "post", f"{BASE}/capture", document(object_event(CRATE.format(1), readPoint={"id": lane}), object_event(CRATE.format(2)))
+        "post",
+        f"{BASE}/capture",
+        document(object_event(CRATE.format(1), readPoint={"id": lane}), object_event(CRATE.format(2))),
     ).json()
     assert job["success"]
     assert result_ids(api.get(f"{BASE}/events?WD_readPoint={GATE}")) == [CRATE.format(1)]
@@ -351,8 +387,14 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.mark.django_db
-def test_a_stream_subscription_delivers_each_matching_event_once_signed_and_retries_failures(api: Api, receiver: Receiver) -> None:
-    created = api.send("post", f"{BASE}/queries", json.dumps({"name": "gate-inspections", "query": {"EQ_bizStep": ["inspecting"]}}))
+def test_a_stream_subscription_delivers_each_matching_event_once_signed_and_retries_failures(
+    api: Api, receiver: Receiver
+) -> None:
+    created = api.send(
+        "post",
+        f"{BASE}/queries",
+        json.dumps({"name": "gate-inspections", "query": {"EQ_bizStep": ["inspecting"]}}),
+    )
     assert created.status_code == 201, created.content
     assert created["Location"] == f"{BASE}/queries/gate-inspections"
     sub = api.send(
@@ -362,7 +404,11 @@ def test_a_stream_subscription_delivers_each_matching_event_once_signed_and_retr
     )
     assert sub.status_code == 201, sub.content
     inspecting = {"bizStep": "inspecting", "disposition": "conformant"}
-    api.send("post", f"{BASE}/capture", document(object_event(CRATE.format(1), **inspecting), object_event(CRATE.format(2))))
+    api.send(
+        "post",
+        f"{BASE}/capture",
+        document(object_event(CRATE.format(1), **inspecting), object_event(CRATE.format(2))),
+    )
 
     assert delivery.deliver_due() == 1
     headers, body = receiver.calls[0]
@@ -388,11 +434,19 @@ def test_a_stream_subscription_delivers_each_matching_event_once_signed_and_retr
 @pytest.mark.django_db
 def test_subscription_controls_are_checked(api: Api) -> None:
     api.send("post", f"{BASE}/queries", json.dumps({"name": "all", "query": {}}))
-    both = api.send("post", f"{BASE}/queries/all/subscriptions", json.dumps({"dest": "http://x.test/", "stream": True, "schedule": {"minute": "5"}}))
+    both = api.send(
+        "post",
+        f"{BASE}/queries/all/subscriptions",
+        json.dumps({"dest": "http://x.test/", "stream": True, "schedule": {"minute": "5"}}),
+    )
     assert both.status_code == 400 and both.json()["type"] == "epcisException:SubscriptionControlsException"
-    missing = api.send("post", f"{BASE}/queries/none/subscriptions", json.dumps({"dest": "http://x.test/", "stream": True}))
+    missing = api.send(
+        "post", f"{BASE}/queries/none/subscriptions", json.dumps({"dest": "http://x.test/", "stream": True})
+    )
     assert missing.status_code == 404 and missing.json()["type"] == "epcisException:NoSuchNameException"
-    bad_query = api.send("post", f"{BASE}/queries", json.dumps({"name": "bad", "query": {"EQ_action": ["CREATE"]}}))
+    bad_query = api.send(
+        "post", f"{BASE}/queries", json.dumps({"name": "bad", "query": {"EQ_action": ["CREATE"]}})
+    )
     assert bad_query.status_code == 400 and bad_query.json()["parameter"] == "EQ_action"
     assert Subscription.objects.count() == 0
 
@@ -415,7 +469,9 @@ def aggregation(parent: str, children: list[str], action: str, time: str, **extr
 
 
 @pytest.mark.django_db
-def test_the_trace_of_a_crate_holds_its_truck_while_it_rode_in_it_and_not_the_trucks_other_trips(api: Api) -> None:
+def test_the_trace_of_a_crate_holds_its_truck_while_it_rode_in_it_and_not_the_trucks_other_trips(
+    api: Api,
+) -> None:
     crate, other = CRATE.format(1), CRATE.format(2)
     events = [
         object_event(crate, time="2026-11-20T06:00:00+08:00", bizStep="commissioning", action="ADD"),
@@ -442,7 +498,11 @@ def test_the_trace_of_a_crate_holds_its_truck_while_it_rode_in_it_and_not_the_tr
     }
     # The truck's trace reaches both crates, each in its own trip.
     truck = api.get(f"{BASE}/trace?epc={quote(TRUCK)}").json()
-    assert {n["identifier"] for n in truck["nodes"]} == {TRUCK, canonical_identifier(crate), canonical_identifier(other)}
+    assert {n["identifier"] for n in truck["nodes"]} == {
+        TRUCK,
+        canonical_identifier(crate),
+        canonical_identifier(other),
+    }
     assert api.get(f"{BASE}/trace?epc=urn:epc:id:grai:6901234.00001.999").status_code == 404
 
 

@@ -484,3 +484,87 @@ def _formats(request: HttpRequest) -> dict[str, str]:
 
 def _event_url(public_id: str) -> str:
     return reverse("api:epcis_event", kwargs={"event_id": quote(public_id, safe="")})
+
+
+def build_supervision() -> Router:
+    """/api/v1/trace/: the inspector's worklist of supervision alerts, and the places events
+    happen at."""
+    from ninja import Query
+
+    from openciq.core.api import ERRORS, paginate
+    from openciq.trace.choices import LocationKind
+    from openciq.trace.models import Location, SupervisionAlert
+    from openciq.trace.schemas import AlertOut, AlertPage, AlertResolveIn, LocationIn, LocationOut
+
+    router = Router(tags=["trace"])
+
+    def alerts(request: HttpRequest) -> Any:
+        _require(request, "trace.view_supervisionalert")
+        return SupervisionAlert.objects.in_scope(request.user).select_related("handled_by")
+
+    @router.get("/alerts", response={200: AlertPage, **ERRORS}, url_name="trace_alerts")
+    def alert_list(
+        request: HttpRequest,
+        status: str | None = None,
+        kind: str | None = None,
+        declaration: str | None = None,
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0, le=100_000),
+    ) -> Any:
+        """Supervision alerts, newest first (open ones with ``status=open``)."""
+        found = alerts(request)
+        if status:
+            found = found.filter(status=status)
+        if kind:
+            found = found.filter(kind=kind)
+        if declaration:
+            found = found.filter(declaration_number=declaration)
+        return paginate(request, found.order_by("-raised_at", "-id"), limit, offset, None)
+
+    @router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, url_name="trace_alert")
+    def alert_detail(request: HttpRequest, alert_id: int) -> Any:
+        found = alerts(request).filter(pk=alert_id).first()
+        if found is None:
+            raise services.NotFoundError(_("Not found."))
+        return found
+
+    @router.post(
+        "/alerts/{alert_id}/acknowledge", response={200: AlertOut, **ERRORS}, url_name="trace_alert_ack"
+    )
+    def alert_acknowledge(request: HttpRequest, alert_id: int) -> Any:
+        """Take the alert: it stays open, marked as handled by you."""
+        return services.alert_acknowledge(actor=request.user, alert_id=alert_id)
+
+    @router.post(
+        "/alerts/{alert_id}/resolve", response={200: AlertOut, **ERRORS}, url_name="trace_alert_resolve"
+    )
+    def alert_resolve(request: HttpRequest, alert_id: int, payload: AlertResolveIn) -> Any:
+        """Close the alert with what was found and done; its hold is lifted."""
+        return services.alert_resolve(actor=request.user, alert_id=alert_id, resolution=payload.resolution)
+
+    @router.get("/locations", response={200: list[LocationOut], **ERRORS}, url_name="trace_locations")
+    def location_list(request: HttpRequest, kind: str | None = None) -> Any:
+        _require(request, "trace.view_location")
+        found = Location.objects.order_by("path", "id")
+        if kind:
+            found = found.filter(kind=kind)
+        return list(found[:5000])
+
+    @router.put("/locations", response={200: LocationOut, **ERRORS}, url_name="trace_location_save")
+    def location_save(request: HttpRequest, payload: LocationIn) -> Any:
+        """Create or update a place by its identifier and put it in the hierarchy."""
+        if payload.kind not in LocationKind.values:
+            raise services.ValidationFailed(
+                _("The location was not saved."), fields={"kind": [_("Unknown kind of place.")]}
+            )
+        return services.location_save(
+            actor=request.user,
+            uri=payload.uri,
+            name=payload.name,
+            kind=payload.kind,
+            parent_uri=payload.parent_uri,
+            latitude=payload.latitude,
+            longitude=payload.longitude,
+        )
+
+    return router

@@ -35,6 +35,7 @@ def register() -> None:
     holds.register(held_by_alerts)
     registry.register_section(Section("trace", _("Traceability"), order=32, icon="route"))
     registry.register_api_router("epcis", "openciq.trace.api.build")
+    registry.register_api_router("trace", "openciq.trace.api.build_supervision")
     for order, (label, url_name, permission) in enumerate(
         [
             (_("Events"), "trace:event_list", "trace.view_event"),

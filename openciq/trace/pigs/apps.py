@@ -8,3 +8,8 @@ class PigsConfig(AppConfig):
     name = "openciq.trace.pigs"
     label = "pigs"
     verbose_name = _("Live pigs to Hong Kong")
+
+    def ready(self) -> None:
+        from openciq.trace.pigs import registration
+
+        registration.register()

@@ -116,3 +116,33 @@ def test_locations_form_a_hierarchy_for_wd_queries() -> None:
     with pytest.raises(ValidationFailed) as refused:
         services.location_save(actor=actor, uri=port.uri, kind="port", parent_uri=lane.uri)
     assert "parent_uri" in refused.value.fields
+
+
+def test_the_worklist_pages_show_open_alerts_first_and_an_inspector_resolves_one() -> None:
+    inspector = personas.inspector_gz()
+    resolved = raise_alert("GZ2026000001", key="old")
+    services.alert_resolve(actor=inspector, alert_id=resolved.pk, resolution="done")
+    alert = raise_alert("GZ2026000002", key="new")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(inspector)
+    page = client.get("/trace/alerts/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index(f"/trace/alerts/{alert.pk}/") < html.index(f"/trace/alerts/{resolved.pk}/")
+    assert client.get("/trace/alerts/?status=resolved").content.decode().count("/trace/alerts/") >= 1
+    refused = client.post(f"/trace/alerts/{alert.pk}/", {"action": "resolve", "resolution": ""})
+    assert refused.status_code == 200 and SupervisionAlert.objects.get(pk=alert.pk).status == "open"
+    client.post(f"/trace/alerts/{alert.pk}/", {"action": "acknowledge"})
+    assert SupervisionAlert.objects.get(pk=alert.pk).status == "acknowledged"
+    done = client.post(
+        f"/trace/alerts/{alert.pk}/", {"action": "resolve", "resolution": "Crates recounted: all there."}
+    )
+    assert done.status_code == 302
+    assert SupervisionAlert.objects.get(pk=alert.pk).resolution == "Crates recounted: all there."
+    leader = Client()
+    leader.force_login(personas.bureau_leader())
+    assert leader.get(f"/trace/alerts/{alert.pk}/").status_code == 200
+    assert leader.post(f"/trace/alerts/{alert.pk}/", {"action": "acknowledge"}).status_code == 403
+    stranger = Client()
+    stranger.force_login(personas.nobody())
+    assert stranger.get("/trace/alerts/").status_code == 403

@@ -519,3 +519,21 @@ def test_query_results_come_as_xml_when_asked_and_read_back_as_the_same_events(s
     expected = as_json["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
     assert [e["eventID"] for e in events] == [e["eventID"] for e in expected]
     assert [e["epcList"] for e in events] == [e["epcList"] for e in expected]
+
+
+@pytest.mark.django_db
+def test_a_trucks_trace_reaches_crates_packed_on_a_pallet_before_the_pallet_was_loaded(api: Api) -> None:
+    crate, pallet = CRATE.format(1), "urn:epc:id:sscc:6901234.0000000001"
+    events = [
+        aggregation(pallet, [crate], "ADD", "2026-11-20T08:00:00+08:00", bizStep="packing"),
+        aggregation(TRUCK, [pallet], "ADD", "2026-11-20T09:00:00+08:00", bizStep="loading"),
+        object_event(TRUCK, time="2026-11-20T10:00:00+08:00", bizStep="departing", readPoint={"id": GATE}),
+        aggregation(TRUCK, [pallet], "DELETE", "2026-11-20T12:00:00+08:00", bizStep="unloading"),
+    ]
+    assert api.send("post", f"{BASE}/capture", document(*events)).json()["success"]
+    truck = api.get(f"{BASE}/trace?epc={quote(TRUCK)}").json()
+    nodes = {n["identifier"]: n for n in truck["nodes"]}
+    assert nodes[canonical_identifier(crate)]["relation"] == "content"
+    # The crate is in the truck only while its pallet is: from loading to unloading.
+    assert nodes[canonical_identifier(crate)]["from"] == "2026-11-20T01:00:00.000Z"
+    assert nodes[canonical_identifier(crate)]["until"] == "2026-11-20T04:00:00.000Z"

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EventType(models.IntegerChoices):
@@ -71,7 +72,7 @@ class LocationKind(models.TextChoices):
 class CaptureStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("capture status", "Failed")
     PARTIAL = "partial", _("Partly stored")
 
 
@@ -84,6 +85,7 @@ class ErrorBehaviour(models.TextChoices):
 
 class CaptureSource(models.TextChoices):
     API = "api", _("EPCIS REST API")
+    WEB = "web", _("Web upload")
     DEVICE_HTTP = "device_http", _("Device over HTTP")
     MQTT = "mqtt", _("Device over MQTT")
     SUPERVISION = "supervision", _("Supervision services")

@@ -41,6 +41,8 @@ def register() -> None:
             (_("Events"), "trace:event_list", "trace.view_event"),
             (_("Trace"), "trace:trace", "trace.view_event"),
             (_("Capture jobs"), "trace:capture_list", "trace.view_capturejob"),
+            (_("Places"), "trace:location_list", "trace.view_location"),
+            (_("Supervision alerts"), "trace:alert_list", "trace.view_supervisionalert"),
         ]
     ):
         registry.register_menu_item(MenuItem("trace", label, url_name, permission, order=order))

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from openciq.trace import query_params as qp
-from openciq.trace.choices import ACTION_BY_NAME, EVENT_TYPE_BY_NAME, EpcRole, ReferenceKind
-from openciq.trace.models import CaptureJob, Epc, Event, EventEpc, EventReference, Location
+from openciq.trace.choices import ACTION_BY_NAME, EVENT_TYPE_BY_NAME, AlertStatus, EpcRole, ReferenceKind
+from openciq.trace.models import CaptureJob, Epc, Event, EventEpc, EventReference, Location, SupervisionAlert
 
 _HASH_ID = re.compile(r"^ni:///sha-256;([0-9a-fA-F]{64})\?ver=CBV2\.0$")
 
@@ -248,3 +248,20 @@ def event_page(query: qp.EventQuery, *, after: qp.PagePosition | None = None) ->
         sort_value = last.pk if field_name == "id" else getattr(last, field_name)
         next_position = qp.PagePosition(sort_value, last.pk, returned + len(rows))
     return EventPage(rows, next_position)
+
+
+def alerts(*, actor: Any) -> QuerySet[SupervisionAlert]:
+    """Supervision alerts in the actor's area (alerts of no office are everyone's): open first,
+    then being handled, then resolved; newest first within each."""
+    status_order = Case(
+        When(status=AlertStatus.OPEN, then=Value(0)),
+        When(status=AlertStatus.ACKNOWLEDGED, then=Value(1)),
+        default=Value(2),
+    )
+    found: QuerySet[SupervisionAlert] = (
+        SupervisionAlert.objects.in_scope(actor)
+        .select_related("handled_by", "event")
+        .annotate(status_order=status_order)
+        .order_by("status_order", "-raised_at", "-id")
+    )
+    return found

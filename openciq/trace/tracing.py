@@ -38,6 +38,11 @@ class Window:
     def __contains__(self, moment: dt.datetime) -> bool:
         return self.start <= moment <= self.end
 
+    def within(self, outer: Window) -> Window | None:
+        """This window cut to ``outer``; ``None`` when they do not meet."""
+        start, end = max(self.start, outer.start), min(self.end, outer.end)
+        return Window(start, end) if start <= end else None
+
 
 @dataclass
 class Node:
@@ -106,13 +111,17 @@ def trace(identifier: str, *, max_nodes: int = 500, max_depth: int = 6) -> Trace
     while queue:
         epc_id = queue.popleft()
         node = nodes[epc_id]
-        rows = [row for row in _rows(epc_id) if row.event_time in node.window]
+        rows = _rows(epc_id)
         for row in rows:
-            event_concerns.setdefault(row.event_id, set()).add(epc_id)
+            if row.event_time in node.window:
+                event_concerns.setdefault(row.event_id, set()).add(epc_id)
         if node.depth >= max_depth:
             continue
-        for linked, relation, window, via in _neighbours(node, rows):
-            if linked in nodes:
+        # All of the node's rows, not only those in its window: a pallet loaded on the truck at
+        # nine holds the crates packed on it at eight. Each link's window is cut to the node's.
+        for linked, relation, link_window, via in _neighbours(node, rows):
+            window = link_window.within(node.window)
+            if window is None or linked in nodes:
                 continue
             if len(nodes) >= max_nodes:
                 result.truncated = True
@@ -174,7 +183,7 @@ def _links_of(node: Node, rows: Sequence[_Row]) -> Iterable[tuple[int, str, Wind
                     and later.event_time >= row.event_time
                     and any(p == parent for p, _ in parents.get(later.event_id, ()))
                 ),
-                node.window.end,
+                _FAR_FUTURE,
             )
             yield parent, "container", Window(row.event_time, end), row.event_id
     # As a parent: the children of each ADD/OBSERVE, until a DELETE of this parent.
@@ -188,7 +197,7 @@ def _links_of(node: Node, rows: Sequence[_Row]) -> Iterable[tuple[int, str, Wind
                 for later in as_parent
                 if later.action == Action.DELETE and later.event_time >= row.event_time
             ),
-            node.window.end,
+            _FAR_FUTURE,
         )
         for child, _role in children.get(row.event_id, ()):
             yield child, "content", Window(row.event_time, end), row.event_id
@@ -198,8 +207,8 @@ def _links_of(node: Node, rows: Sequence[_Row]) -> Iterable[tuple[int, str, Wind
     produced = _links((row.event_id for row in inputs), (EpcRole.OUTPUT, EpcRole.OUTPUT_QUANTITY))
     for row in inputs:
         for output, _role in produced.get(row.event_id, ()):
-            yield output, "output", Window(row.event_time, node.window.end), row.event_id
+            yield output, "output", Window(row.event_time, _FAR_FUTURE), row.event_id
     consumed = _links((row.event_id for row in outputs), (EpcRole.INPUT, EpcRole.INPUT_QUANTITY))
     for row in outputs:
         for source, _role in consumed.get(row.event_id, ()):
-            yield source, "input", Window(node.window.start, row.event_time), row.event_id
+            yield source, "input", Window(_FAR_PAST, row.event_time), row.event_id

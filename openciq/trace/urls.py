@@ -22,6 +22,8 @@ _PAGES: list[Any] = [
     path("captures/", views.capture_list, name="capture_list"),
     path("captures/new/", views.capture_upload, name="capture_upload"),
     path("captures/<uuid:capture_id>/", views.capture_detail, name="capture_detail"),
+    path("alerts/", views.alert_list, name="alert_list"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert_detail"),
     path("locations/", views.location_list, name="location_list"),
     path("locations/<int:pk>/", views.location_detail, name="location_detail"),
 ]

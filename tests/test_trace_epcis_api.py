@@ -537,3 +537,31 @@ def test_a_trucks_trace_reaches_crates_packed_on_a_pallet_before_the_pallet_was_
     # The crate is in the truck only while its pallet is: from loading to unloading.
     assert nodes[canonical_identifier(crate)]["from"] == "2026-11-20T01:00:00.000Z"
     assert nodes[canonical_identifier(crate)]["until"] == "2026-11-20T04:00:00.000Z"
+
+
+@pytest.mark.django_db
+def test_a_reader_posts_its_reads_over_http_and_a_repost_stores_nothing_twice(api: Api) -> None:
+    payload = json.dumps(
+        {
+            "readPoint": GATE,
+            "bizStep": "arriving",
+            "reads": [
+                {"epc": CRATE.format(1), "time": "2026-11-20T08:00:00.100+08:00"},
+                {"epc": CRATE.format(1), "time": "2026-11-20T08:00:00.400+08:00"},
+                {"epc": CRATE.format(2), "time": "2026-11-20T08:00:00.500+08:00"},
+            ],
+        }
+    )
+    response = api.send("post", f"{BASE}/devices/SZ-HUANGGANG/gate-3/reads", payload)
+    assert response.status_code == 202, response.content
+    assert response.json()["storedCount"] == 2  # two tags: the repeated read is folded
+    again = api.send("post", f"{BASE}/devices/SZ-HUANGGANG/gate-3/reads", payload).json()
+    assert again["storedCount"] == 0 and again["duplicateCount"] == 2
+    bad = api.send(
+        "post",
+        f"{BASE}/devices/SZ-HUANGGANG/gate-3/reads",
+        json.dumps({"readPoint": GATE, "reads": [{"epc": "x"}]}),
+    )
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert any(error["path"].startswith("/reads/0") for error in bad.json()["errors"])
+    assert Event.objects.count() == 2

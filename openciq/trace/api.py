@@ -24,7 +24,7 @@ from ninja import Router
 
 from openciq.core.errors import ServiceError
 from openciq.trace import query_params as qp
-from openciq.trace import rendering, selectors, services, tracing, xmlcodec
+from openciq.trace import devices, rendering, selectors, services, tracing, xmlcodec
 from openciq.trace.choices import ErrorBehaviour
 from openciq.trace.models import CaptureJob, NamedQuery, Subscription
 from openciq.trace.problems import DocumentInvalid, Issue
@@ -349,6 +349,24 @@ def build() -> Router:
         return _document_response(
             request, rendering.query_document([rendering.render_event(e, **formats) for e in events])
         )
+
+    @router.post("/devices/{site}/{device}/reads", url_name="epcis_device_reads", response={202: dict})
+    def device_reads(request: HttpRequest, site: str, device: str) -> HttpResponse:
+        """A reader, gateway or loading channel posting its reads over HTTP: the same payload as
+        on MQTT topic ``openciq/v1/{site}/{device}/reads``, folded within the request and captured
+        through the same service (all or nothing); posting the same payload again stores nothing
+        twice. Answers the capture job."""
+        try:
+            job = devices.ingest_payload(
+                actor=request.user, topic_or_device=f"{site}/{device}", payload=request.body
+            )
+        except DocumentInvalid as exc:
+            return _invalid(exc)
+        except ServiceError as exc:
+            return _service_problem(exc)
+        response = json_response(job_out(job), status=202)
+        response["Location"] = reverse("api:epcis_capture_job", kwargs={"capture_id": job.capture_id})
+        return response
 
     @router.get("/trace", url_name="epcis_trace", response={200: dict})
     def trace(request: HttpRequest, epc: str) -> HttpResponse:

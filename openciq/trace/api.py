@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from openciq.core.errors import ServiceError
-from openciq.trace import query_params as qp
 from openciq.trace import devices, rendering, selectors, services, tracing, xmlcodec
+from openciq.trace import query_params as qp
 from openciq.trace.choices import ErrorBehaviour
 from openciq.trace.models import CaptureJob, NamedQuery, Subscription
 from openciq.trace.problems import DocumentInvalid, Issue

@@ -1,5 +1,5 @@
 """The ``openciq`` console script: Django's ``manage.py`` plus OpenCIQ's own commands
-(``demo``, ``serve``, ``seed``, ``token``, ``audit``, ``bench``, ``openapi``)."""
+(``demo``, ``serve``, ``seed``, ``token``, ``audit``, ``bench``, ``openapi``, ``ingest``, ``epcis``)."""
 
 import os
 import sys

@@ -335,6 +335,9 @@ class SupervisionAlert(WorkflowModel):
     from the inspector's worklist, resolved with a written resolution; while it is open and
     ``blocking``, what it concerns is not released."""
 
+    status = models.CharField(
+        _("status"), max_length=32, choices=AlertStatus.choices, editable=False, db_index=True
+    )
     key = models.CharField(_("key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
     severity = models.CharField(_("severity"), max_length=8, choices=AlertSeverity.choices)

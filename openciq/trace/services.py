@@ -320,7 +320,7 @@ def capture_events(
     prepared = []
     for index, event in enumerate(events):
         path = f"/epcisBody/eventList/{index}"
-        issues = validation.validate_event(event, base_path=path)
+        issues = validation.validate_event(event, base_path=path, namespaces=namespaces)
         if not errors(issues):
             try:
                 prepared.append(capture.prepare(event, namespaces=namespaces, index=index, path=path))

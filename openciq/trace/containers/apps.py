@@ -8,3 +8,8 @@ class ContainersConfig(AppConfig):
     name = "openciq.trace.containers"
     label = "containers"
     verbose_name = _("Containers and e-seals")
+
+    def ready(self) -> None:
+        from openciq.trace.containers import registration
+
+        registration.register()

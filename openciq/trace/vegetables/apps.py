@@ -8,3 +8,8 @@ class VegetablesConfig(AppConfig):
     name = "openciq.trace.vegetables"
     label = "vegetables"
     verbose_name = _("Vegetables to Hong Kong")
+
+    def ready(self) -> None:
+        from openciq.trace.vegetables import registration
+
+        registration.register()

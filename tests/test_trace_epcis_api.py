@@ -565,3 +565,38 @@ def test_a_reader_posts_its_reads_over_http_and_a_repost_stores_nothing_twice(ap
     assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
     assert any(error["path"].startswith("/reads/0") for error in bad.json()["errors"])
     assert Event.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_crates_trace_brings_its_lots_harvest_and_not_the_same_lot_in_other_crates(api: Api) -> None:
+    lot = "urn:epc:class:lgtin:6901234.000001.L20261120"
+    crate, other = CRATE.format(1), CRATE.format(2)
+
+    def packing(parent: str, time: str) -> dict[str, Any]:
+        return {
+            **aggregation(parent, [], "ADD", time, bizStep="packing"),
+            "childEPCs": [],
+            "childQuantityList": [{"epcClass": lot, "quantity": 10, "uom": "KGM"}],
+        }
+
+    harvest = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-11-20T05:00:00+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "epcList": [],
+        "quantityList": [{"epcClass": lot, "quantity": 500, "uom": "KGM"}],
+        "action": "ADD",
+        "bizStep": "commissioning",
+    }
+    events = [
+        harvest,
+        packing(crate, "2026-11-20T07:00:00+08:00"),
+        packing(other, "2026-11-20T07:05:00+08:00"),
+    ]
+    assert api.send("post", f"{BASE}/capture", document(*events)).json()["success"]
+    trace = api.get(f"{BASE}/trace?epc={quote(crate)}").json()
+    steps = [(e["eventTime"], e.get("bizStep"), e.get("parentID")) for e in trace["events"]]
+    assert steps == [
+        ("2026-11-20T05:00:00+08:00", "commissioning", None),
+        ("2026-11-20T07:00:00+08:00", "packing", crate),
+    ]

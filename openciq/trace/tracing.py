@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from openciq.trace.capture import canonical_identifier
-from openciq.trace.choices import Action, EpcRole, EventType
+from openciq.trace.choices import CLASS_ROLES, Action, EpcRole, EventType
 from openciq.trace.models import Epc, Event, EventEpc
 
 _CONTAINERS = (EventType.AGGREGATION, EventType.ASSOCIATION)
@@ -112,9 +112,8 @@ def trace(identifier: str, *, max_nodes: int = 500, max_depth: int = 6) -> Trace
         epc_id = queue.popleft()
         node = nodes[epc_id]
         rows = _rows(epc_id)
-        for row in rows:
-            if row.event_time in node.window:
-                event_concerns.setdefault(row.event_id, set()).add(epc_id)
+        for row in _own_rows(node, rows):
+            event_concerns.setdefault(row.event_id, set()).add(epc_id)
         if node.depth >= max_depth:
             continue
         # All of the node's rows, not only those in its window: a pallet loaded on the truck at
@@ -142,6 +141,37 @@ def trace(identifier: str, *, max_nodes: int = 500, max_depth: int = 6) -> Trace
         for event_id, epc_ids in event_concerns.items()
     }
     return result
+
+
+_OWN_ROLES = frozenset(
+    {
+        EpcRole.EPC,
+        EpcRole.QUANTITY,
+        EpcRole.INPUT,
+        EpcRole.INPUT_QUANTITY,
+        EpcRole.OUTPUT,
+        EpcRole.OUTPUT_QUANTITY,
+    }
+)
+
+
+def _own_rows(node: Node, rows: Sequence[_Row]) -> Iterable[_Row]:
+    """The events of a node that belong in the trace. The identifier traced: all of them. An
+    identifier reached through containment: those in its window, but not its packing into other
+    containers (the same lot in other crates is a sibling, not part of this crate's story). A
+    class (a harvest lot) reached as content also brings its own history before it was packed:
+    where and when it was harvested, inspected."""
+    if node.relation == "self":
+        yield from rows
+        return
+    is_class = bool(rows) and all(row.role in CLASS_ROLES for row in rows)
+    for row in rows:
+        if row.role in _CHILD_ROLES and row.event_id != node.via:
+            continue
+        if row.event_time in node.window or (
+            is_class and row.role in _OWN_ROLES and row.event_time <= node.window.end
+        ):
+            yield row
 
 
 # Which way the walk goes on from a node reached by each relation: up from a container, down

@@ -173,8 +173,11 @@ def history(actor: User, request: Any) -> dict[str, Any]:
     lims_seed.seed_calendar(actor=actor)
     lims_seed.seed_reference(actor=actor)
     count = getattr(request, "param", 1500)
+    # A fixed "now" (a Wednesday, mid-afternoon in Guangzhou): which samples are still open
+    # depends on the hour, and the test must not depend on when it runs.
+    now = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     return lims_seed.seed_history(
-        count=count, months=14, rng=random.Random("2011:lims"), actor=actor, chunk_size=count // 3
+        count=count, months=14, rng=random.Random("2011:lims"), actor=actor, chunk_size=count // 3, now=now
     )
 
 

@@ -211,18 +211,20 @@ def seed_history(
     actor: Any,
     chunk_size: int = CHUNK,
     progress: Callable[[str], None] | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Make ``count`` sample batches registered over the ``months`` up to now, less those made
-    already. Returns what was made (empty: nothing to do)."""
+    """Make ``count`` sample batches registered over the ``months`` up to ``now`` (default: the
+    current time), less those made already. Returns what was made (empty: nothing to do)."""
     wanted = count - seeded_samples()
     if wanted <= 0:
         return {}
     check_columns()
-    today = timezone.localdate()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     first = today - dt.timedelta(days=round(months * 30.44))
     world = World(ensure_staff(bureau=True))
     exceptions = calendar_exceptions(first - dt.timedelta(days=10), today + dt.timedelta(days=120))
-    generator = Generator(world, rng, timezone.now(), exceptions)
+    generator = Generator(world, rng, now, exceptions)
     writer = Writer(actor)
     started, made = time.monotonic(), Tally[str]()
     with bulk_session():

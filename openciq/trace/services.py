@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,7 +167,6 @@ def _finish(job: CaptureJob, status: str, found: Sequence[Issue]) -> CaptureJob:
     return job
 
 
-@audit.audited
 def capture_document(
     *,
     actor: Any,
@@ -177,38 +177,33 @@ def capture_document(
 ) -> CaptureJob:
     """Capture an EPCISDocument (or EPCISQueryDocument), JSON/JSON-LD or XML. Returns the capture
     job, finished: ``succeeded`` (everything stored or already there), ``failed`` (nothing stored)
-    or ``partial`` (``proceed``: the valid events stored, the others reported)."""
+    or ``partial`` (``proceed``: the valid events stored, the others reported).
+
+    One transaction and one audit record (``trace.capture`` or ``trace.capture_failed``), as
+    every service has; but the document is parsed, checked and put in canonical form before the
+    transaction opens. That work reads nothing from the database and is most of a capture's
+    time: outside the transaction it does not hold SQLite's write lock, so captures sent at the
+    same time overlap on the processors and queue only for their writes."""
     _require_capture(actor, source)
     if len(data) > capture_size_limit():
         raise CaptureTooLarge(
             _("The document is %(size)d bytes; the limit is %(limit)d.")
             % {"size": len(data), "limit": capture_size_limit()}
         )
-    job = CaptureJob.objects.create(
-        actor=actor,
-        source=source,
-        error_behaviour=error_behaviour,
-        media_type=media_type[:60],
-        size=len(data),
-    )
     try:
         parsed = parse_document(data, media_type)
     except DocumentInvalid as exc:
         parsed = Parsed([], "", {}, exc.issues)
-    job.event_count = len(parsed.events)
-    if job.event_count > capture_limit():
+    if len(parsed.events) > capture_limit():
         raise CaptureTooLarge(
             _("The document holds %(count)d events; the limit is %(limit)d.")
-            % {"count": job.event_count, "limit": capture_limit()}
+            % {"count": len(parsed.events), "limit": capture_limit()}
         )
     found = list(parsed.issues)
     bad = {_event_index(issue) for issue in errors(found)}
-    if errors(found) and (error_behaviour == ErrorBehaviour.ROLLBACK or None in bad):
-        _finish(job, CaptureStatus.FAILED, found)
-        audit.record(actor=actor, action="trace.capture_failed", obj=job, changes=_summary(job))
-        return job
+    refused = bool(errors(found)) and (error_behaviour == ErrorBehaviour.ROLLBACK or None in bad)
     prepared = []
-    for index, event in enumerate(parsed.events):
+    for index, event in enumerate(() if refused else parsed.events):
         if index in bad:
             continue
         path = f"{parsed.base}/{index}"
@@ -217,16 +212,26 @@ def capture_document(
         except (KeyError, TypeError, ValueError) as exc:
             found.append(Issue(path, _("This event cannot be stored: %(error)s") % {"error": exc}, "prepare"))
             bad.add(index)
-    if bad and error_behaviour == ErrorBehaviour.ROLLBACK:
-        _finish(job, CaptureStatus.FAILED, found)
-        audit.record(actor=actor, action="trace.capture_failed", obj=job, changes=_summary(job))
-        return job
-    result = capture.store(prepared, capture_job_id=job.pk)
-    found.extend(capture.duplicate_issue(item) for item in result.duplicates)
-    job.stored_count = len(result.stored)
-    job.duplicate_count = len(result.duplicates)
-    _finish(job, CaptureStatus.PARTIAL if bad else CaptureStatus.SUCCEEDED, found)
-    audit.record(actor=actor, action="trace.capture", obj=job, changes=_summary(job))
+    refused = refused or bool(bad and error_behaviour == ErrorBehaviour.ROLLBACK)
+    with audit.scope(), transaction.atomic():
+        job = CaptureJob.objects.create(
+            actor=actor,
+            source=source,
+            error_behaviour=error_behaviour,
+            media_type=media_type[:60],
+            size=len(data),
+            event_count=len(parsed.events),
+        )
+        if refused:
+            _finish(job, CaptureStatus.FAILED, found)
+            audit.record(actor=actor, action="trace.capture_failed", obj=job, changes=_summary(job))
+            return job
+        result = capture.store(prepared, capture_job_id=job.pk)
+        found.extend(capture.duplicate_issue(item) for item in result.duplicates)
+        job.stored_count = len(result.stored)
+        job.duplicate_count = len(result.duplicates)
+        _finish(job, CaptureStatus.PARTIAL if bad else CaptureStatus.SUCCEEDED, found)
+        audit.record(actor=actor, action="trace.capture", obj=job, changes=_summary(job))
     return job
 
 
@@ -297,7 +302,6 @@ def _stored_duplicate(item: capture.Prepared) -> Event:
     return found
 
 
-@audit.audited
 def capture_events(
     *,
     actor: Any,
@@ -308,14 +312,11 @@ def capture_events(
 ) -> CaptureJob:
     """Capture events built in code (device reads, supervision steps) as one capture job: the
     same validation and storage as a document sent over the API; duplicates (a device re-sending
-    what was stored) are skipped and counted, so a retry is harmless."""
-    from openciq.trace import validation
-
+    what was stored) are skipped and counted, so a retry is harmless. Like
+    :func:`capture_document`, the events are checked and prepared before the transaction opens;
+    the job, the write and the audit record are one transaction."""
     _require_capture(actor, source)
     namespaces = dict(namespaces or {})
-    job = CaptureJob.objects.create(
-        actor=actor, source=source, error_behaviour=error_behaviour, event_count=len(events)
-    )
     found: list[Issue] = []
     prepared = []
     for index, event in enumerate(events):
@@ -327,16 +328,20 @@ def capture_events(
             except (KeyError, TypeError, ValueError) as exc:
                 issues.append(Issue(path, str(exc), "prepare"))
         found.extend(issues)
-    if errors(found) and error_behaviour == ErrorBehaviour.ROLLBACK:
-        _finish(job, CaptureStatus.FAILED, found)
-        audit.record(actor=actor, action="trace.capture_failed", obj=job, changes=_summary(job))
-        return job
-    result = capture.store(prepared, capture_job_id=job.pk)
-    found.extend(capture.duplicate_issue(item) for item in result.duplicates)
-    job.stored_count = len(result.stored)
-    job.duplicate_count = len(result.duplicates)
-    _finish(job, CaptureStatus.PARTIAL if errors(found) else CaptureStatus.SUCCEEDED, found)
-    audit.record(actor=actor, action="trace.capture", obj=job, changes=_summary(job))
+    with audit.scope(), transaction.atomic():
+        job = CaptureJob.objects.create(
+            actor=actor, source=source, error_behaviour=error_behaviour, event_count=len(events)
+        )
+        if errors(found) and error_behaviour == ErrorBehaviour.ROLLBACK:
+            _finish(job, CaptureStatus.FAILED, found)
+            audit.record(actor=actor, action="trace.capture_failed", obj=job, changes=_summary(job))
+            return job
+        result = capture.store(prepared, capture_job_id=job.pk)
+        found.extend(capture.duplicate_issue(item) for item in result.duplicates)
+        job.stored_count = len(result.stored)
+        job.duplicate_count = len(result.duplicates)
+        _finish(job, CaptureStatus.PARTIAL if errors(found) else CaptureStatus.SUCCEEDED, found)
+        audit.record(actor=actor, action="trace.capture", obj=job, changes=_summary(job))
     return job
 
 
@@ -400,8 +405,7 @@ def _alert_move(actor: Any, alert: SupervisionAlert, verb: str, **changes: Any) 
     allowed, to = SupervisionAlert.transitions[verb]
     if alert.status not in allowed:
         raise TransitionNotAllowed(
-            _("This alert is %(status)s; it cannot be %(verb)s.")
-            % {"status": AlertStatus(alert.status).label, "verb": verb}
+            _("This alert is already %(status)s.") % {"status": AlertStatus(alert.status).label}
         )
     before = audit.snapshot(alert)
     alert.status = to

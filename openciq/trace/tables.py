@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openciq.core.tables import OpenciqTable
 from openciq.trace import identifiers
@@ -156,8 +157,8 @@ _LABELS: Final[Mapping[str, Mapping[str, Promise]]] = MappingProxyType(
 RELATION_LABELS: Final[Mapping[str, Promise]] = MappingProxyType(
     {
         "self": _("Searched identifier"),
-        "container": _("Container"),
-        "content": _("Content"),
+        "container": pgettext_lazy("trace relation", "Container"),
+        "content": pgettext_lazy("trace relation", "Content"),
         "input": _("Input"),
         "output": _("Output"),
     }

@@ -263,6 +263,7 @@ def existing_event_ids(prepared: Sequence[Prepared]) -> set[tuple[str, bool]]:
                 for event_id in Event.objects.filter(
                     event_id__in=chunk, is_error_declaration=flag
                 ).values_list("event_id", flat=True)
+                if event_id is not None
             )
     return found
 
@@ -276,13 +277,15 @@ def split_duplicates(prepared: Sequence[Prepared]) -> tuple[list[Prepared], list
     duplicates: list[Prepared] = []
     for item in prepared:
         hash_key = (item.hash, item.is_error_declaration)
-        id_key = (item.event_id, item.is_error_declaration) if item.event_id else None
+        id_key: tuple[str, bool] | None = (
+            (item.event_id, item.is_error_declaration) if item.event_id else None
+        )
         if hash_key in by_hash or (id_key is not None and id_key in by_id):
             duplicates.append(item)
             continue
         by_hash.add(hash_key)
         if id_key is not None:
-            by_id.add(id_key)  # type: ignore[arg-type]
+            by_id.add(id_key)
         new.append(item)
     return new, duplicates
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from openciq.accounts.services import system_actor, token_create
 from openciq.core.errors import PermissionDeniedError, TransitionNotAllowed, ValidationFailed
@@ -53,8 +54,9 @@ def test_an_open_blocking_alert_holds_the_declaration_until_resolved(monkeypatch
     declaration_services.declaration_submit(actor=w.enterprise_user, declaration_id=declaration.pk)
     declaration.refresh_from_db()
     assert declaration.status == "conform"
-    with pytest.raises(TransitionNotAllowed, match="held"):
+    with translation.override("en"), pytest.raises(TransitionNotAllowed, match="held") as refused:
         declaration_services.declaration_release(actor=w.inspector, declaration_id=declaration.pk)
+    assert alert.title in str(refused.value)
     services.alert_acknowledge(actor=w.inspector, alert_id=alert.pk)
     with pytest.raises(ValidationFailed) as refused:
         services.alert_resolve(actor=w.inspector, alert_id=alert.pk, resolution="  ")

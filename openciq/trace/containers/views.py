@@ -13,8 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,22 +44,12 @@ from openciq.trace.containers.forms import (
 )
 from openciq.trace.containers.models import Trip
 from openciq.trace.containers.tables import ContainerTable, SealTable
+from openciq.trace.views._common import found, require
 
 SECTION = {"active_section": "trace"}
 VIEW_TRIP = "containers.view_trip"
 CLEARANCE_DAYS = 180
 MAX_ID = 2**62
-
-
-def _require(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _found(obj: Any) -> Any:
-    if obj is None:
-        raise Http404
-    return obj
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -92,7 +81,7 @@ def _id_page(request: HttpRequest, rows: Any) -> dict[str, Any]:
 def worklist(request: HttpRequest) -> HttpResponse:
     """Open alarms of the trips in the inspector's area (blocking ones first, oldest first), then
     trips waiting at the gate and opened trips waiting for release."""
-    _require(request, VIEW_TRIP)
+    require(request, VIEW_TRIP)
     context = {
         "title": _("Container worklist"),
         "work": selectors.worklist(actor=request.user, limit=page_size(request)),
@@ -109,7 +98,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @login_required
 def trip_list(request: HttpRequest) -> HttpResponse:
     """Trips newest first with their seal state, battery and badges, filtered; pages by id."""
-    _require(request, VIEW_TRIP)
+    require(request, VIEW_TRIP)
     rows = selectors.trips(actor=request.user)
     filterset = TripFilterSet(request.GET or None, queryset=rows, request=request)
     if filterset.is_bound and filterset.is_valid():
@@ -148,7 +137,7 @@ def _seal_form(request: HttpRequest, data: Any = None) -> TripSealForm:
 @login_required
 def trip_seal(request: HttpRequest) -> HttpResponse:
     """Seal a container for a crossing (the yard officer's form)."""
-    _require(request, "containers.seal_trip")
+    require(request, "containers.seal_trip")
     form = _seal_form(request, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
@@ -180,8 +169,8 @@ def trip_seal(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def trip_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, VIEW_TRIP)
-    trip = _found(selectors.trip_get(actor=request.user, pk=pk))
+    require(request, VIEW_TRIP)
+    trip = found(selectors.trip_get(actor=request.user, pk=pk))
     return render(request, "containers/trip.html", _trip_context(request, trip))
 
 
@@ -299,15 +288,15 @@ def _action_entry(trip: Trip, verb: str, form: Any = None) -> dict[str, Any]:
 def trip_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     """One action on a trip; a refusal shows the trip's page again with the form open."""
     action = TRIP_ACTIONS[verb]
-    _require(request, action.permission)
-    trip = _found(selectors.trip_get(actor=request.user, pk=pk))
+    require(request, action.permission)
+    trip = found(selectors.trip_get(actor=request.user, pk=pk))
     form = action.form(request.POST, prefix=verb)
     if form.is_valid():
         data = form.cleaned_data
         if run_service(form, lambda: action.call(request.user, trip, data)) is not None:
             messages.success(request, str(action.done))
             return redirect("containers:trip_detail", pk=trip.pk)
-    trip = _found(selectors.trip_get(actor=request.user, pk=pk))
+    trip = found(selectors.trip_get(actor=request.user, pk=pk))
     return render(request, "containers/trip.html", _trip_context(request, trip, **{verb: form}), status=200)
 
 
@@ -315,7 +304,7 @@ def trip_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 @require_POST
 def alert_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     """Take (acknowledge) or resolve an alert from the worklist or the alert's trip page."""
-    _require(request, "trace.handle_supervisionalert")
+    require(request, "trace.handle_supervisionalert")
     form = ResolveForm(request.POST, prefix="resolve") if verb == "resolve" else forms.Form(request.POST)
     default = reverse("containers:worklist")
     if form.is_valid():
@@ -345,7 +334,7 @@ def _register(request: HttpRequest, rows: Any, filterset_class: Any, table_class
 
 @login_required
 def container_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "containers.view_container")
+    require(request, "containers.view_container")
     context = _register(request, selectors.containers(actor=request.user), ContainerFilterSet, ContainerTable)
     context.update(title=_("Containers"), can_add=request.user.has_perm("containers.add_container"))
     context["add_url"] = reverse("containers:container_add")
@@ -354,7 +343,7 @@ def container_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def container_add(request: HttpRequest) -> HttpResponse:
-    _require(request, "containers.add_container")
+    require(request, "containers.add_container")
     form = ContainerForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         container = run_service(form, services.container_register, actor=request.user, **form.cleaned_data)
@@ -371,8 +360,8 @@ def container_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def container_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "containers.view_container")
-    container = _found(selectors.container_get(actor=request.user, pk=pk))
+    require(request, "containers.view_container")
+    container = found(selectors.container_get(actor=request.user, pk=pk))
     trips = (
         selectors.trips_of(actor=request.user, container=container)[:100]
         if request.user.has_perm(VIEW_TRIP)
@@ -389,7 +378,7 @@ def container_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def seal_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "containers.view_seal")
+    require(request, "containers.view_seal")
     context = _register(request, selectors.seals(actor=request.user), SealFilterSet, SealTable)
     context.update(title=_("Electronic seals"), can_add=request.user.has_perm("containers.add_seal"))
     context["add_url"] = reverse("containers:seal_add")
@@ -398,7 +387,7 @@ def seal_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def seal_add(request: HttpRequest) -> HttpResponse:
-    _require(request, "containers.add_seal")
+    require(request, "containers.add_seal")
     form = SealForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         seal = run_service(form, services.seal_register, actor=request.user, **form.cleaned_data)
@@ -415,8 +404,8 @@ def seal_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def seal_detail(request: HttpRequest, pk: int, retire_form: ReasonForm | None = None) -> HttpResponse:
-    _require(request, "containers.view_seal")
-    seal = _found(selectors.seal_get(actor=request.user, pk=pk))
+    require(request, "containers.view_seal")
+    seal = found(selectors.seal_get(actor=request.user, pk=pk))
     context = {
         "object": seal,
         "trips": selectors.trips_of(actor=request.user, seal=seal)[:100]
@@ -435,8 +424,8 @@ def seal_detail(request: HttpRequest, pk: int, retire_form: ReasonForm | None = 
 @login_required
 @require_POST
 def seal_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "containers.retire_seal")
-    _found(selectors.seal_get(actor=request.user, pk=pk))
+    require(request, "containers.retire_seal")
+    found(selectors.seal_get(actor=request.user, pk=pk))
     form = ReasonForm(request.POST, prefix="retire")
     if form.is_valid():
         reason = form.cleaned_data["reason"]
@@ -453,7 +442,7 @@ def seal_retire(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def clearance(request: HttpRequest) -> HttpResponse:
     """Median and 90th-percentile clearance time per destination port and month."""
-    _require(request, VIEW_TRIP)
+    require(request, VIEW_TRIP)
     today = timezone.localdate()
     default = {"since": today - dt.timedelta(days=CLEARANCE_DAYS), "until": today}
     form = ClearanceForm(request.GET if "since" in request.GET else None, initial=default)

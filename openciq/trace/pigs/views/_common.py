@@ -7,14 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from openciq.core.actions import refusals, show_refusal
 from openciq.core.errors import ServiceError
 from openciq.core.views import bounded_int, page_size
+
+# The pages of every flow check permission and scope alike.
+from openciq.trace.views._common import found, require  # noqa: F401
 
 SECTION = {"active_section": "trace"}
 MAX_ID = 2**62
@@ -26,18 +28,6 @@ RENAME = {
     "org_unit_id": "org_unit",
     "read_numbers": "read_numbers",
 }
-
-
-def require(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-
-
-def found(obj: Any) -> Any:
-    """A selector's answer, or 404 when it found nothing (outside the user's scope)."""
-    if obj is None:
-        raise Http404
-    return obj
 
 
 def run(form: forms.BaseForm, call: Any, **kwargs: Any) -> Any:

@@ -5,26 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from openciq.core.views import page_size
+from openciq.trace.views._common import found, require  # noqa: F401 - the pages of every flow check alike
 
 SECTION = {"active_section": "trace"}
-
-
-def require(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-
-
-def found(obj: Any) -> Any:
-    """A selector's answer, or 404 when it found nothing (outside the user's scope)."""
-    if obj is None:
-        raise Http404
-    return obj
 
 
 def list_page(

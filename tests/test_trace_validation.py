@@ -261,6 +261,11 @@ def test_the_schema_layer_alone_refuses_a_non_cbv_bizstep_and_a_bad_event_time()
     # The G1 trap: without format checking both values would have passed the same schema.
     unchecked = Draft202012Validator(validation.schema())
     assert list(unchecked.iter_errors(document)) == []
+    # G1 holds for the fast gate too: jsonschema-rs refuses each value on its own.
+    event = document["epcisBody"]["eventList"][0]
+    assert validation.schema_valid("ObjectEvent", _event()) is True
+    assert validation.schema_valid("ObjectEvent", {**event, "eventTime": _event()["eventTime"]}) is False
+    assert validation.schema_valid("ObjectEvent", {**event, "bizStep": "inspecting"}) is False
 
 
 def test_a_broken_install_without_format_checkers_refuses_to_load(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -281,6 +286,111 @@ def test_a_broken_install_without_format_checkers_refuses_to_load(monkeypatch: p
         monkeypatch.setattr(validation, "FormatChecker", stub)
         with pytest.raises(FormatCheckingUnavailable):
             validation._active_format_checker()
+
+
+# The fast gate (jsonschema-rs) must assert the same formats, and never accept what the Python
+# validator refuses: it decides alone when a document is valid.
+
+_EVENT_SAMPLES: dict[str, dict[str, Any]] = {
+    kind: dict(sample) for kind, sample in validation._GATE_PROBES.items()
+}
+
+# Values on the edges of RFC 3986 and RFC 3339 where two implementations may differ.
+_URI_EDGES = [
+    "transforming",
+    "urn:x",
+    "a:b",
+    "ext1:summarising_discharge",
+    "https://example.com/a b",
+    "http://例え.jp/x",
+    "https://ex.com/%zz",
+    "https://[::1]/",
+    "http://x/\u00e9",
+    "ab c:x",
+    "1abc:x",
+    ":x",
+    "x:",
+    "https://ex.com/#a#b",
+    "https://ex.com/|",
+    'https://ex.com/a"b',
+    "https://ex.com/{x}",
+    "https://ex.com/a^b",
+    "http://a:b@c:80/p?q#f",
+    "https:/x",
+    "https:///x",
+    "urn:a:b\nc",
+    "urn:a:b\n",
+    "https://ex.com/\\x",
+    "https://ex.com/ ",
+    "",
+    "https://exa mple.com",
+    "http://ex.com:abc/",
+    "http://[1:2/",
+    "x:%41",
+    "x:%4",
+    "gs1:Temperature",
+    "https://id.gs1.org/01/09506000134352/21/%2F",
+    "urn:epc:id:sgtin:0614141.107346.2017",
+]
+_DATE_EDGES = [
+    "22-07-2026", "2026-07-22T06:45:00Z", "2026-07-22t06:45:00z", "2026-06-30T23:59:60Z", "2026-02-30T00:00:00Z",
+    "2026-07-22T24:00:00Z", "2026-07-22T06:45:00.123456789+02:00", "2026-07-22T06:45:00", "2026-07-22 06:45:00Z",
+    "2026-07-22T06:45:00+2:00", "2026-07-22T06:45:00+24:00", "2026-07-22T06:45:00.Z", "2026-07-22T06:45:00-00:00",
+    "2026-07-22T06:45:00+23:59", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "2024-02-29T00:00:00Z",
+    "2023-02-29T00:00:00Z", "2026-7-22T06:45:00Z", "２０２６-07-22T06:45:00Z", "2026-07-22T06:45:00,5Z",
+    "2026-07-22T06:45:00+0200", "2026-07-22T06:45:00Z\n",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", validation.EVENT_TYPES)
+def test_the_rs_gate_refuses_a_non_cbv_bizstep_and_a_bad_event_time(kind: str) -> None:
+    event = _EVENT_SAMPLES[kind]
+    assert validation.schema_valid(kind, event) is True
+    assert validation.schema_valid(kind, {**event, "bizStep": "transforming"}) is False
+    assert validation.schema_valid(kind, {**event, "eventTime": "22-07-2026"}) is False
+    # ... and the document built on it is refused naming the field, through the Python layer.
+    refused = errors(
+        validate_document(_document({**event, "bizStep": "transforming", "eventTime": "22-07-2026"}))
+    )
+    assert {issue.path for issue in refused} == {f"{E}/0/bizStep", f"{E}/0/eventTime"}
+
+
+@pytest.mark.parametrize(("fmt", "values"), [("uri", _URI_EDGES), ("date-time", _DATE_EDGES)])
+def test_the_rs_gate_accepts_no_format_value_the_python_checker_refuses(fmt: str, values: list[str]) -> None:
+    gate = validation._rs_validator(validation._strict_dates({"type": "string", "format": fmt}))
+    lenient = [v for v in values if gate.is_valid(v) and not format_checker().conforms(v, fmt)]
+    assert lenient == []
+    # The two agree on the G1 values and on ordinary ones.
+    assert [gate.is_valid(v) for v in ("transforming", "22-07-2026")] == [False, False]
+
+
+def test_the_rs_gate_agrees_with_the_python_schema_layer_on_every_conformance_document() -> None:
+    for path in [*_folder("Documents"), *_folder("Invalid")]:
+        document = _load(path)
+        python_valid = not [i for i in validate_document(document) if i.rule == "schema"]
+        gate_valid = validation.schema_valid(None, document) and all(
+            validation.schema_valid(event.get("type") if event.get("type") in validation.EVENT_TYPES
+                                    else "eventEnvelope", event)
+            for event in document.get("epcisBody", {}).get("eventList", [])
+        )  # fmt: skip
+        assert gate_valid == python_valid, path.name
+
+
+def test_a_broken_rs_install_without_format_checks_refuses_to_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jsonschema_rs
+
+    def without_formats(schema: object) -> Any:
+        return jsonschema_rs.validator_for(schema, validate_formats=False)
+
+    monkeypatch.setattr(validation, "_rs_validator", without_formats)
+    with pytest.raises(FormatCheckingUnavailable):
+        validation._probe_rs_formats()
+    validation._gate.cache_clear()
+    try:
+        with pytest.raises(FormatCheckingUnavailable, match="bizStep 'transforming'"):
+            validation._gate("ObjectEvent")
+    finally:
+        validation._gate.cache_clear()
 
 
 def test_cbv_word_lists_come_from_cbv_py_and_the_schema_file_fails_closed() -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -467,6 +468,15 @@ def _classify(identifier: str) -> tuple[_Parsed | None, str]:
 def normalise(identifier: str) -> str:
     """The canonical stored form: a canonical Digital Link URI for a translatable GS1 identifier;
     any other absolute URI unchanged (surrounding blanks removed)."""
+    return _normalised(identifier)
+
+
+@lru_cache(maxsize=65536)
+def _normalised(identifier: str) -> str:
+    """Cached: a capture normalises each identifier in the rules layer, in the event hash and for
+    storage, and read points, farms and tags repeat across events. 65,536 entries (a few MB)
+    hold every identifier of a capture of 10,000 events of 4 to 5 identifiers; refusals
+    (``InvalidEpc``) are not cached."""
     parsed, ident = _classify(identifier)
     return ident if parsed is None else _render_digital_link(parsed)
 

@@ -72,7 +72,7 @@ from stdnum import ean
 from openciq.trace import cbv, epc
 from openciq.trace.problems import DocumentInvalid, Issue, pointer
 
-__all__ = ["HASH_ALGORITHM", "HASH_VERSION", "event_hash", "prehash_string"]
+__all__ = ["HASH_ALGORITHM", "HASH_VERSION", "digest", "event_hash", "prehash_string"]
 
 HASH_ALGORITHM: Final = "sha-256"
 HASH_VERSION: Final = "CBV2.0"
@@ -186,6 +186,9 @@ _KEY_SHAPES: Final[Mapping[str, re.Pattern[str]]] = {
         "8018": r"\d{18}",
     }.items()
 }
+#: A primary-key AI as a whole path segment followed by another, which is what _link_pairs looks
+#: for: after "/" or, for a path without authority ("http:01/..."), right after the scheme.
+_KEY_SEGMENT: Final = re.compile("[:/](?:" + "|".join(sorted(_KEY_SHAPES, key=len, reverse=True)) + ")/")
 _EPC_URN: Final = re.compile(r"urn:epc:(id|idpat):([A-Za-z0-9]+):(.+)", re.IGNORECASE)
 
 
@@ -194,8 +197,12 @@ _EPC_URN: Final = re.compile(r"urn:epc:(id|idpat):([A-Za-z0-9]+):(.+)", re.IGNOR
 
 def event_hash(event: Mapping[str, object], *, namespaces: Mapping[str, str]) -> str:
     """The CBV 2.0 event hash ID of ``event``: ``ni:///sha-256;<hex>?ver=CBV2.0``."""
-    digest = hashlib.sha256(prehash_string(event, namespaces=namespaces).encode("utf-8")).hexdigest()
-    return f"ni:///{HASH_ALGORITHM};{digest}?ver={HASH_VERSION}"
+    return f"ni:///{HASH_ALGORITHM};{digest(event, namespaces=namespaces).hex()}?ver={HASH_VERSION}"
+
+
+def digest(event: Mapping[str, object], *, namespaces: Mapping[str, str]) -> bytes:
+    """The 32 bytes of the SHA-256 digest in :func:`event_hash` (what the repository stores)."""
+    return hashlib.sha256(prehash_string(event, namespaces=namespaces).encode("utf-8")).digest()
 
 
 def prehash_string(event: Mapping[str, object], *, namespaces: Mapping[str, str]) -> str:
@@ -208,16 +215,20 @@ def prehash_string(event: Mapping[str, object], *, namespaces: Mapping[str, str]
     kind = event.get("type")
     if not isinstance(kind, str) or not kind.strip():
         raise _invalid(("type",), "the event type must be a non-empty string")
-    parts = ["eventType=" + kind.strip()]
-    for name, render in _EVENT_FIELDS:
-        value = event.get(name)
-        if value is not None:
-            parts.append(render(writer, name, value))
+    # One pass over the event's own keys (a handful) rather than over the 23 standard names.
+    standard: list[tuple[int, str, object]] = []
     extensions: list[str] = []
     for key, value in event.items():
-        if key not in _STANDARD_EVENT_KEYS and key not in _NOT_HASHED and _is_field(key):
+        order = _FIELD_ORDER.get(key)
+        if order is not None:
+            if value is not None:
+                standard.append((order, key, value))
+        elif key not in _NOT_HASHED and _is_field(key):
             writer.extension(key, value, extensions)
+    standard.sort()
     extensions.sort()
+    parts = ["eventType=" + kind.strip()]
+    parts.extend(_RENDER[key](writer, key, value) for _order, key, value in standard)
     parts.extend(extensions)
     return "".join(parts)
 
@@ -227,7 +238,7 @@ def prehash_string(event: Mapping[str, object], *, namespaces: Mapping[str, str]
 
 def _is_field(key: str) -> bool:
     """False for JSON-LD keywords (``@context``, ``@value`` …) and comments, which are not fields."""
-    return not key.startswith("@") and key not in _COMMENTS
+    return key[:1] != "@" and key not in _COMMENTS
 
 
 def _invalid(path: tuple[str | int, ...], message: str) -> DocumentInvalid:
@@ -251,10 +262,16 @@ def _timestamp(text: str) -> str | None:
             moment, millis = moment + timedelta(seconds=1), 0
     except (ValueError, OverflowError):
         return None
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{millis:03d}Z"
-    )
+    return f"{moment.isoformat()}.{millis:03d}Z"  # naive, no microseconds: YYYY-MM-DDTHH:MM:SS
+
+
+@lru_cache(maxsize=4096)
+def _vocabulary_pair(key: str, kind: str, text: str) -> str:
+    """``key=<Web URI>`` of a CBV-typed value (bare word, URN, Web URI or extension URI)."""
+    try:
+        return f"{key}={cbv.to_web_uri(kind, text)}"
+    except cbv.UnknownVocabulary:
+        return f"{key}={_canonical_text(text)}"
 
 
 def _decimal_text(number: Decimal) -> str:
@@ -392,6 +409,8 @@ def _link_pairs(uri: str) -> list[tuple[str, str]] | None:
     """AI pairs of an http(s) URI with a GS1 primary key in its path, unchecked."""
     if uri[:7].lower() != "http://" and uri[:8].lower() != "https://":
         return None
+    if _KEY_SEGMENT.search(uri) is None:
+        return None  # no primary-key segment anywhere: not a Digital Link (the common case, cheap)
     segments = urlsplit(uri).path.split("/")
     start = next((i for i, s in enumerate(segments[:-1]) if s in _KEY_SHAPES), None)
     if start is None:
@@ -428,9 +447,9 @@ class _Writer:
             return self
         declared = dict(self._namespaces)
         for entry in local if isinstance(local, list) else [local]:
-            if isinstance(entry, Mapping):
+            if isinstance(entry, (dict, Mapping)):
                 for prefix, uri in entry.items():
-                    if isinstance(uri, Mapping):
+                    if isinstance(uri, (dict, Mapping)):
                         uri = uri.get("@id")
                     if isinstance(uri, str) and not prefix.startswith("@"):
                         declared[prefix] = uri
@@ -442,8 +461,9 @@ class _Writer:
 
     def expand(self, text: str) -> str:
         """``text`` with a compact IRI of a known prefix expanded to the full IRI."""
-        if ":" not in text:
-            return text
+        colon = text.find(":")
+        if colon < 0 or self._prefix(text[:colon]) is None:
+            return text  # no colon, or not a known prefix (urn:, https:): nothing to expand
         match = _CURIE.fullmatch(text)
         if match is None:
             return text
@@ -491,12 +511,7 @@ class _Writer:
         if not isinstance(value, str):
             raise _invalid(path, "expected a CBV value")
         text = self.expand(value.strip())
-        if not text:
-            return ""
-        try:
-            return f"{key}={cbv.to_web_uri(kind, text)}"
-        except cbv.UnknownVocabulary:
-            return f"{key}={_canonical_text(text)}"
+        return _vocabulary_pair(key, kind, text) if text else ""
 
     def vocab_word(self, key: str, base: str, value: object, path: tuple[str | int, ...]) -> str:
         """A sensor value whose bare words live under ``base`` (measurement type, component)."""
@@ -513,7 +528,7 @@ class _Writer:
                 self.extension(key, item, out)
             return
         name = self.name(key)
-        if isinstance(value, Mapping):
+        if isinstance(value, (dict, Mapping)):
             inner = self.scoped(value)
             children: list[str] = []
             for child_key, child in value.items():
@@ -548,7 +563,7 @@ def _items(name: str, value: object) -> list[object]:
 
 
 def _mapping(value: object, path: tuple[str | int, ...]) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, (dict, Mapping)):  # dict first: the ABC check is slow
         raise _invalid(path, "expected an object")
     return value
 
@@ -569,7 +584,17 @@ def _vocabulary(kind: str) -> _Render:
 
 
 def _epcs(w: _Writer, name: str, value: object) -> str:
-    epcs = sorted(filter(None, (w.pair("epc", v, (name, i)) for i, v in enumerate(_items(name, value)))))
+    epcs = []
+    for i, item in enumerate(_items(name, value)):
+        if isinstance(item, str):  # the common case, inline: what w.pair does for a string
+            text = item.strip()
+            if text:
+                epcs.append("epc=" + _canonical_text(w.expand(text)))
+        else:
+            rendered = w.pair("epc", item, (name, i))
+            if rendered:
+                epcs.append(rendered)
+    epcs.sort()
     return name + "".join(epcs) if epcs else ""
 
 
@@ -700,3 +725,5 @@ _EVENT_FIELDS: Final[tuple[tuple[str, _Render], ...]] = (
     ("ilmd", _ilmd),
 )
 _STANDARD_EVENT_KEYS: Final = frozenset(name for name, _ in _EVENT_FIELDS)
+_FIELD_ORDER: Final[Mapping[str, int]] = {name: order for order, (name, _) in enumerate(_EVENT_FIELDS)}
+_RENDER: Final[Mapping[str, _Render]] = dict(_EVENT_FIELDS)

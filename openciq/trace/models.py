@@ -153,6 +153,7 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # led by the (read_point, event_time) index below
     )
     biz_location = models.ForeignKey(
         Location,
@@ -161,6 +162,7 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # led by the (biz_location, event_time) index below
     )
     capture_job = models.ForeignKey(
         CaptureJob,

@@ -424,12 +424,18 @@ def intern_epcs(uris: Iterable[str]) -> dict[str, int]:
 
 
 def intern_locations(uris: Iterable[str]) -> dict[str, int]:
-    """Row ids of locations, creating the ones first seen in an event (as roots, unnamed)."""
+    """Row ids of locations, creating the ones first seen in an event (as roots, unnamed). A
+    concurrent capture creating the same location first is harmless: its row is read back."""
     wanted = sorted(set(uris))
     found: dict[str, int] = dict(_lookup(Location, "uri", wanted))
     for uri in wanted:
         if uri not in found:
-            location = Location.objects.create(uri=uri)
+            try:
+                with transaction.atomic():
+                    location = Location.objects.create(uri=uri)
+            except IntegrityError:  # created meanwhile (PostgreSQL waited for it to commit)
+                found[uri] = Location.objects.values_list("pk", flat=True).get(uri=uri)
+                continue
             location.path = f"/{location.pk}/"
             Location.objects.filter(pk=location.pk).update(path=location.path)
             found[uri] = location.pk

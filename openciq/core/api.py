@@ -8,6 +8,7 @@ import base64
 import binascii
 import datetime as dt
 import decimal
+from collections.abc import Callable
 from typing import Any, Literal
 
 import django_filters
@@ -48,6 +49,26 @@ class Brief(Schema):
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut}
+
+
+def operations(router: Router, prefix: str) -> Callable[..., Any]:
+    """The route decorator of an app's named endpoints: ``operation(method, path, name, response,
+    summary, **extra)`` registers ``path`` on ``router`` with ``<prefix>_<name>`` as operation id
+    and URL name, the given responses plus the error envelope's, and ``summary``."""
+
+    def operation(
+        method: str, path: str, name: str, response: dict[int, Any], summary: str, **extra: Any
+    ) -> Any:
+        return getattr(router, method)(
+            path,
+            response={**response, **ERRORS},
+            operation_id=f"{prefix}_{name}",
+            url_name=f"{prefix}_{name}",
+            summary=summary,
+            **extra,
+        )
+
+    return operation
 
 
 def error_response(

@@ -25,6 +25,7 @@ from openciq.core.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from openciq.core.permissions import require_permission
 from openciq.core.registry import ObjectType
 
 
@@ -35,8 +36,7 @@ def etag_for(obj: models.Model) -> str:
 
 
 def _require_perm(actor: Any, object_type: ObjectType, action: str) -> None:
-    if not actor.is_authenticated or not actor.has_perm(object_type.perm(action)):
-        raise PermissionDeniedError(_("You do not have permission to do this."))
+    require_permission(actor, object_type.perm(action))
 
 
 def _require_in_scope(actor: Any, object_type: ObjectType, obj: models.Model) -> None:

@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from openciq.core import selectors as core_selectors
-from openciq.core.api import ERRORS, add_crud_routes, filterset_schema, paginate
+from openciq.core.api import add_crud_routes, filterset_schema, operations, paginate
 from openciq.core.errors import NotFoundError, ValidationFailed
 from openciq.core.registry import registry
 from openciq.lims import reports, selectors, services, worksheets
@@ -62,17 +62,7 @@ PDF = {
 }
 
 
-def _operation(
-    method: str, path: str, name: str, response: dict[int, Any], summary: str, **extra: Any
-) -> Any:
-    return getattr(router, method)(
-        path,
-        response={**response, **ERRORS},
-        operation_id=f"lims_{name}",
-        url_name=f"lims_{name}",
-        summary=summary,
-        **extra,
-    )
+_operation = operations(router, "lims")
 
 
 def _require(request: HttpRequest, perm: str) -> None:

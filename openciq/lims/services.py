@@ -27,6 +27,7 @@ from openciq.accounts.services import is_system_actor
 from openciq.core import audit
 from openciq.core.errors import NotFoundError, PermissionDeniedError, TransitionNotAllowed, ValidationFailed
 from openciq.core.numbering import next_value
+from openciq.core.permissions import require_permission
 from openciq.core.workdays import add_working_days, working_days_between
 from openciq.lims import decision, units
 from openciq.lims.choices import (
@@ -80,8 +81,8 @@ _WORST = {Outcome.CONFORM: 0, Outcome.INCONCLUSIVE: 1, Outcome.NOT_CONFORM: 2}
 
 
 def require(actor: Any, perm: str) -> None:
-    if not (is_system_actor(actor) or (actor.is_authenticated and actor.is_active and actor.has_perm(perm))):
-        raise PermissionDeniedError(_("You do not have permission to do this."))
+    """The permission, or the system actor (jobs, instrument imports), which acts for the bureau."""
+    require_permission(actor, perm, exempt=is_system_actor)
 
 
 def lock(model: type[M], actor: Any, pk: int) -> M:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from openciq.core.errors import ServiceError
+from openciq.core.errors import NotFoundError, ServiceError, ValidationFailed
 from openciq.trace import devices, rendering, selectors, services, tracing, xmlcodec
 from openciq.trace import query_params as qp
 from openciq.trace.choices import ErrorBehaviour
@@ -543,7 +543,7 @@ def build_supervision() -> Router:
     def alert_detail(request: HttpRequest, alert_id: int) -> Any:
         found = alerts(request).filter(pk=alert_id).first()
         if found is None:
-            raise services.NotFoundError(_("Not found."))
+            raise NotFoundError(_("Not found."))
         return found
 
     @router.post(
@@ -572,7 +572,7 @@ def build_supervision() -> Router:
     def location_save(request: HttpRequest, payload: LocationIn) -> Any:
         """Create or update a place by its identifier and put it in the hierarchy."""
         if payload.kind not in LocationKind.values:
-            raise services.ValidationFailed(
+            raise ValidationFailed(
                 _("The location was not saved."), fields={"kind": [_("Unknown kind of place.")]}
             )
         return services.location_save(

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from openciq.trace import query_params as qp
 from openciq.trace.choices import ACTION_BY_NAME, EVENT_TYPE_BY_NAME, AlertStatus, EpcRole, ReferenceKind
@@ -43,6 +44,87 @@ def events_by_id(*, actor: Any, event_id: str) -> list[Event]:
         digest = bytes.fromhex(match.group(1))
         return list(events.filter(hash=digest)) or list(events.filter(event_id=event_id))
     return list(events.filter(event_id=event_id))
+
+
+# --- The repository's pages ------------------------------------------------------------------
+# Events and places carry no org scope (a trace crosses every branch), so these reads are
+# bureau-wide: the permission checked in front of each page is the whole access rule.
+
+PREVIEW_IDENTIFIERS = 3  # identifiers shown per row of the event list
+LOCATION_CHILDREN_SHOWN = 200
+
+
+def event_rows(*, actor: Any) -> QuerySet[Event]:
+    """Events with the places a row shows (newest first is the caller's order: a page orders
+    by its cursor)."""
+    return Event.objects.select_related("read_point", "biz_location")
+
+
+def event_detail(*, actor: Any, pk: int) -> Event | None:
+    """One event with its places and the capture job (and its sender) that stored it."""
+    found: Event | None = (
+        event_rows(actor=actor).select_related("capture_job", "capture_job__actor").filter(pk=pk).first()
+    )
+    return found
+
+
+def capture_job_events(*, actor: Any, job: CaptureJob, limit: int) -> list[Event]:
+    """The first ``limit`` events a capture job stored, in the order it stored them."""
+    return list(event_rows(actor=actor).filter(capture_job=job).order_by("id")[:limit])
+
+
+def identifier_preview(
+    *, event_ids: Iterable[int], limit: int = PREVIEW_IDENTIFIERS
+) -> dict[int, tuple[list[str], int]]:
+    """Per event: its first ``limit`` identifiers (by role, then as stored) and how many it names
+    in all. Two queries for a whole page, however many identifiers an event carries."""
+    ids = list(event_ids)
+    preview: dict[int, tuple[list[str], int]] = {pk: ([], 0) for pk in ids}
+    if not ids:
+        return preview
+    ranked = (
+        EventEpc.objects.filter(event_id__in=ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("event_id")], order_by=[F("role"), F("epc_id")]))
+        .filter(rank__lte=limit)
+        .order_by("event_id", "rank")
+        .values_list("event_id", "epc__uri")
+    )
+    for event_id, uri in ranked:
+        preview[event_id][0].append(uri)
+    counts = EventEpc.objects.filter(event_id__in=ids).values("event_id").annotate(n=Count("epc_id"))
+    for event_id, count in counts.values_list("event_id", "n"):
+        preview[event_id] = (preview[event_id][0], count)
+    return preview
+
+
+def events_at(*, actor: Any, location: Location, limit: int) -> list[Event]:
+    """The latest events read at or located in ``location``: two index ranges, merged (an OR of
+    the two columns would sort every event of a busy gate)."""
+    newest = ("-event_time", "-id")
+    read = list(event_rows(actor=actor).filter(read_point=location).order_by(*newest)[:limit])
+    located = list(event_rows(actor=actor).filter(biz_location=location).order_by(*newest)[:limit])
+    merged = {event.pk: event for event in read + located}
+    return sorted(merged.values(), key=lambda e: (e.event_time, e.pk), reverse=True)[:limit]
+
+
+def locations(*, actor: Any) -> QuerySet[Location]:
+    """Every place, under its parent (the hierarchy's path order)."""
+    return Location.objects.order_by("path", "id")
+
+
+def location(*, actor: Any, pk: int) -> Location | None:
+    found: Location | None = Location.objects.filter(pk=pk).first()
+    return found
+
+
+def location_family(*, location: Location) -> tuple[list[Location], list[Location]]:
+    """The locations ``location`` is inside (outermost first) and those directly inside it."""
+    ancestor_ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
+    ancestor_ids = [pk for pk in ancestor_ids if pk != location.pk]
+    by_id = {loc.pk: loc for loc in Location.objects.filter(pk__in=ancestor_ids)}
+    ancestors = [by_id[pk] for pk in ancestor_ids if pk in by_id]
+    children = list(Location.objects.filter(parent=location).order_by("path", "id")[:LOCATION_CHILDREN_SHOWN])
+    return ancestors, children
 
 
 # --- SimpleEventQuery -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from openciq.core.api import ERRORS, filterset_schema, paginate
+from openciq.core.api import filterset_schema, operations, paginate
 from openciq.core.errors import ValidationFailed
 from openciq.trace.containers import selectors, services
 from openciq.trace.containers.filtersets import ContainerFilterSet, SealFilterSet, TripFilterSet
@@ -43,14 +43,7 @@ ContainerFilters = filterset_schema(ContainerFilterSet, "ContainerFilters")
 SealFilters = filterset_schema(SealFilterSet, "SealFilters")
 
 
-def _operation(method: str, path: str, name: str, response: dict[int, Any], summary: str) -> Any:
-    return getattr(router, method)(
-        path,
-        response={**response, **ERRORS},
-        operation_id=f"containers_{name}",
-        url_name=f"containers_{name}",
-        summary=summary,
-    )
+_operation = operations(router, "containers")
 
 
 def _require(request: HttpRequest, perm: str) -> None:

@@ -27,9 +27,10 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from openciq.accounts.models import OrgUnit, org_scope_q
 from openciq.accounts.services import is_system_actor
 from openciq.core import audit
-from openciq.core.errors import NotFoundError, PermissionDeniedError, TransitionNotAllowed, ValidationFailed
+from openciq.core.errors import NotFoundError, TransitionNotAllowed, ValidationFailed
 from openciq.core.models import has_global_scope
 from openciq.core.numbering import next_value
+from openciq.core.permissions import require_permission
 from openciq.masterdata.models import Enterprise, Port
 from openciq.trace import identifiers
 from openciq.trace import services as trace_services
@@ -74,8 +75,8 @@ def emitting() -> bool:
 
 
 def require(actor: Any, perm: str) -> None:
-    if not (is_system_actor(actor) or (actor.is_authenticated and actor.is_active and actor.has_perm(perm))):
-        raise PermissionDeniedError(_("You do not have permission to do this."))
+    """The permission, or the system actor (the seeder, device ingest), which acts for the bureau."""
+    require_permission(actor, perm, exempt=is_system_actor)
 
 
 def emit(actor: Any, events: Sequence[Mapping[str, Any]]) -> None:

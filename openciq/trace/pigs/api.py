@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from openciq.core.api import ERRORS, filterset_schema, paginate
+from openciq.core.api import filterset_schema, operations, paginate
 from openciq.core.errors import ValidationFailed
 from openciq.trace.pigs import selectors, services
 from openciq.trace.pigs.filtersets import AnimalFilterSet, FarmFilterSet, LoadingBatchFilterSet
@@ -48,14 +48,7 @@ AnimalFilters = filterset_schema(AnimalFilterSet, "PigFilters")
 BatchFilters = filterset_schema(LoadingBatchFilterSet, "PigBatchFilters")
 
 
-def _operation(method: str, path: str, name: str, response: dict[int, Any], summary: str) -> Any:
-    return getattr(router, method)(
-        path,
-        response={**response, **ERRORS},
-        operation_id=f"pigs_{name}",
-        url_name=f"pigs_{name}",
-        summary=summary,
-    )
+_operation = operations(router, "pigs")
 
 
 def _actor(request: HttpRequest) -> Any:

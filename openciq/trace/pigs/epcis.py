@@ -69,6 +69,8 @@ def _event(
     **body: Any,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {
+        # Its own @context, not left to capture: capture adds one only for the prefixes an event
+        # uses, and some of these (the tag's installing, for one) have no ociq: field.
         "@context": [dict(NAMESPACES)],
         "type": kind,
         "eventID": event_id(),

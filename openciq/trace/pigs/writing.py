@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from openciq.accounts.services import is_system_actor
 from openciq.core.errors import (
     NotFoundError,
-    PermissionDeniedError,
     ServiceError,
     TransitionNotAllowed,
     ValidationFailed,
 )
+from openciq.core.permissions import require_permission
 from openciq.trace import services as trace_services
 from openciq.trace.choices import CaptureSource, CaptureStatus, ErrorBehaviour
 from openciq.trace.pigs import epcis
@@ -40,8 +40,8 @@ class EventsRefused(ServiceError):
 
 
 def require(actor: Any, perm: str) -> None:
-    if not (is_system_actor(actor) or (actor.is_authenticated and actor.is_active and actor.has_perm(perm))):
-        raise PermissionDeniedError(_("You do not have permission to do this."))
+    """The permission, or the system actor (the seeder, device ingest), which acts for the bureau."""
+    require_permission(actor, perm, exempt=is_system_actor)
 
 
 def lock(model: type[M], actor: Any, pk: Any) -> M:
@@ -100,10 +100,15 @@ def emit(actor: Any, events: Sequence[dict[str, Any]]) -> list[str]:
     )
     if job.status != CaptureStatus.SUCCEEDED or job.stored_count != len(events):
         problems = "; ".join(f"{e.get('path')}: {e.get('message')}" for e in job.errors[:5])
-        raise EventsRefused(
-            _("The traceability repository refused this step's events: %(problems)s")
-            % {"problems": problems or _("%(n)d duplicate(s)") % {"n": job.duplicate_count}}
-        )
+        if problems:
+            message = _("The traceability repository refused this step's events: %(problems)s") % {
+                "problems": problems
+            }
+        else:
+            message = _(
+                "The traceability repository refused this step's events: %(n)d of them are stored already."
+            ) % {"n": job.duplicate_count}
+        raise EventsRefused(message)
     return [str(event["eventID"]) for event in events]
 
 
@@ -134,11 +139,12 @@ def find_animals(
     )
     unknown = [n for n in wanted if n not in known]
     if unknown:
-        where = _("on this farm") if farm is not None else _("registered")
-        errors.setdefault(name, []).append(
-            _("No pig %(where)s has the number(s) %(numbers)s.")
-            % {"where": where, "numbers": ", ".join(unknown[:20])}
-        )
+        numbers = {"numbers": ", ".join(unknown[:20])}
+        if farm is not None:
+            message = _("No pig on this farm has the number(s) %(numbers)s.") % numbers
+        else:
+            message = _("No registered pig has the number(s) %(numbers)s.") % numbers
+        errors.setdefault(name, []).append(message)
     return list(found.values())
 
 

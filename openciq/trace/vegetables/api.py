@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from openciq.core.api import ERRORS, filterset_schema, paginate
+from openciq.core.api import filterset_schema, operations, paginate
 from openciq.core.errors import ValidationFailed
 from openciq.trace.vegetables import selectors, services
 from openciq.trace.vegetables.filtersets import (
@@ -89,15 +89,7 @@ def _page(
 
 def build() -> Router:
     router = Router(tags=["vegetables"])
-
-    def operation(method: str, path: str, name: str, response: dict[int, Any], summary: str) -> Any:
-        return getattr(router, method)(
-            path,
-            response={**response, **ERRORS},
-            operation_id=f"vegetables_{name}",
-            url_name=f"vegetables_{name}",
-            summary=summary,
-        )
+    operation = operations(router, "vegetables")
 
     _register_routes(operation)
     _shipment_routes(operation)

@@ -28,9 +28,11 @@ Hong Kong receipt           ObjectEvent OBSERVE ``receiving`` → ``container_op
 turned back / cancelled     the same DELETEs at the packing house, ``returned`` / ``unpacking``
 ==========================  ================================================================
 
-Every event carries its own ``eventID`` (``urn:uuid:…``, what the models point at), its
-``@context`` declaring the ``ociq`` prefix, and an ``ociq:`` field naming the lot or shipment it
-belongs to, so two look-alike steps are never taken for one duplicate event.
+Every event carries its own ``eventID`` (``urn:uuid:…``, what the models point at) and an
+``ociq:`` field naming the lot, crate owner or shipment it belongs to, so two look-alike steps
+are never taken for one duplicate event. The events are captured with ``NAMESPACES``; capture
+stores each with a ``@context`` declaring the ``ociq`` prefix it uses, so a stored event is
+self-describing (every event here has an ``ociq:`` field, so every one gets it).
 """
 
 from __future__ import annotations
@@ -129,7 +131,6 @@ def _event(
     **body: Any,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {
-        "@context": [dict(NAMESPACES)],
         "type": kind,
         "eventID": event_id(),
         "eventTime": local_time(when),

@@ -1,9 +1,6 @@
 """What the repository's pages share: permissions, keyset pages (no ``COUNT(*)`` and no deep
-``OFFSET`` over thirty million events), and the page-side reads the lead's ``selectors`` do not
-have yet.
-
-The reads here are bureau-wide (events carry no org scope: a trace crosses every branch), so
-they take no actor; the permission check in front of every page is the whole access rule.
+``OFFSET`` over thirty million events) and how a row names a place and its identifiers. The
+reads themselves are in ``openciq.trace.selectors``.
 """
 
 from __future__ import annotations
@@ -13,19 +10,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from openciq.core.views import bounded_int, page_size
-from openciq.trace.models import Event, EventEpc, Location
+from openciq.trace import selectors
+from openciq.trace.models import Event, Location
+from openciq.trace.selectors import PREVIEW_IDENTIFIERS
 from openciq.trace.tables import short_identifier
 
 SECTION = {"active_section": "trace"}
 VIEW_EVENT = "trace.view_event"
 VIEW_CAPTURE = "trace.view_capturejob"
 ADD_EVENT = "trace.add_event"
-PREVIEW_IDENTIFIERS = 3  # identifiers shown per row of the event list
 MAX_ID = 2**62
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICRO = dt.timedelta(microseconds=1)
@@ -59,55 +56,20 @@ def place(location: Location | None) -> dict[str, Any] | None:
     }
 
 
-def event_rows() -> QuerySet[Event]:
-    """Events with the places a row shows (move to ``selectors.events`` when it grows a scope)."""
-    return Event.objects.select_related("read_point", "biz_location")
-
-
-def identifier_preview(
-    event_ids: Iterable[int], limit: int = PREVIEW_IDENTIFIERS
-) -> dict[int, dict[str, Any]]:
-    """Per event: its first ``limit`` identifiers (short and full form) and how many it names.
-    Two queries for a whole page, however many identifiers an event carries."""
-    ids = list(event_ids)
-    preview: dict[int, dict[str, Any]] = {pk: {"identifiers": [], "count": 0} for pk in ids}
-    if not ids:
-        return preview
-    ranked = (
-        EventEpc.objects.filter(event_id__in=ids)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("event_id")], order_by=[F("role"), F("epc_id")]))
-        .filter(rank__lte=limit)
-        .order_by("event_id", "rank")
-        .values_list("event_id", "epc__uri")
+def identifier_preview(events: Iterable[Event]) -> dict[int, dict[str, Any]]:
+    """Per event of a page: its first identifiers (short and full form), how many it names and
+    how many are not shown."""
+    preview = selectors.identifier_preview(
+        event_ids=[event.pk for event in events], limit=PREVIEW_IDENTIFIERS
     )
-    for event_id, uri in ranked:
-        preview[event_id]["identifiers"].append({"uri": uri, "short": short_identifier(uri)})
-    counts = EventEpc.objects.filter(event_id__in=ids).values("event_id").annotate(n=Count("epc_id"))
-    for row in counts.values_list("event_id", "n"):
-        preview[row[0]]["count"] = row[1]
-    for entry in preview.values():
-        entry["more"] = max(0, entry["count"] - len(entry["identifiers"]))
-    return preview
-
-
-def events_at(location: Location, limit: int) -> list[Event]:
-    """The latest events read at or located in ``location``: two index ranges, merged (an OR of
-    the two columns would sort every event of a busy gate)."""
-    newest = ("-event_time", "-id")
-    read = list(event_rows().filter(read_point=location).order_by(*newest)[:limit])
-    located = list(event_rows().filter(biz_location=location).order_by(*newest)[:limit])
-    merged = {event.pk: event for event in read + located}
-    return sorted(merged.values(), key=lambda e: (e.event_time, e.pk), reverse=True)[:limit]
-
-
-def location_family(location: Location) -> tuple[list[Location], list[Location]]:
-    """The locations ``location`` is inside (outermost first) and those directly inside it."""
-    ancestor_ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
-    ancestor_ids = [pk for pk in ancestor_ids if pk != location.pk]
-    by_id = {loc.pk: loc for loc in Location.objects.filter(pk__in=ancestor_ids)}
-    ancestors = [by_id[pk] for pk in ancestor_ids if pk in by_id]
-    children = list(Location.objects.filter(parent=location).order_by("path", "id")[:200])
-    return ancestors, children
+    return {
+        pk: {
+            "identifiers": [{"uri": uri, "short": short_identifier(uri)} for uri in uris],
+            "count": count,
+            "more": max(0, count - len(uris)),
+        }
+        for pk, (uris, count) in preview.items()
+    }
 
 
 # --- Keyset pages ---------------------------------------------------------------------------------

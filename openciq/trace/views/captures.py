@@ -23,7 +23,6 @@ from openciq.trace.views._common import (
     SECTION,
     VIEW_CAPTURE,
     VIEW_EVENT,
-    event_rows,
     found,
     id_page,
     is_htmx,
@@ -58,7 +57,7 @@ def capture_detail(request: HttpRequest, capture_id: Any) -> HttpResponse:
     job: CaptureJob = found(selectors.capture_job(actor=request.user, capture_id=str(capture_id)))
     can_view_events = request.user.has_perm(VIEW_EVENT)
     events = (
-        list(event_rows().filter(capture_job=job).order_by("id")[:JOB_EVENTS_SHOWN])
+        selectors.capture_job_events(actor=request.user, job=job, limit=JOB_EVENTS_SHOWN)
         if can_view_events
         else []
     )

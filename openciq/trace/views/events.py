@@ -26,7 +26,6 @@ from openciq.trace.views._common import (
     SECTION,
     VIEW_EVENT,
     event_page,
-    event_rows,
     found,
     identifier_preview,
     is_htmx,
@@ -94,12 +93,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
     """Events newest first, filtered through the event table's indexes, paged by cursor; no
     total is counted (thirty million rows): "older" and "newer" links instead."""
     require(request, VIEW_EVENT)
-    rows = event_rows()
+    rows = selectors.event_rows(actor=request.user)
     filterset = EventFilterSet(request.GET or None, queryset=rows, request=request)
     if filterset.is_bound and filterset.is_valid():
         rows = filterset.qs
     page = event_page(request, rows)
-    preview = identifier_preview(event.pk for event in page["rows"])
+    preview = identifier_preview(page["rows"])
     page["rows"] = [
         {"event": event, "read_point": place(event.read_point), **preview[event.pk], **_labels(event)}
         for event in page["rows"]
@@ -119,7 +118,7 @@ def _labels(event: Event) -> dict[str, str]:
 @login_required
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, VIEW_EVENT)
-    event = found(event_rows().select_related("capture_job", "capture_job__actor").filter(pk=pk).first())
+    event = found(selectors.event_detail(actor=request.user, pk=pk))
     doc = rendering.render_event(event)
     related = [
         e for e in selectors.events_by_id(actor=request.user, event_id=event.public_id) if e.pk != event.pk

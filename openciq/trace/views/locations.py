@@ -11,16 +11,14 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from openciq.core.views import page_size
+from openciq.trace import selectors
 from openciq.trace.filtersets import LocationFilterSet
-from openciq.trace.models import Location
 from openciq.trace.tables import LocationTable, coordinates, depth, vocabulary_label
 from openciq.trace.views._common import (
     SECTION,
     VIEW_EVENT,
-    events_at,
     found,
     is_htmx,
-    location_family,
     place,
     require,
 )
@@ -41,7 +39,7 @@ def location_list(request: HttpRequest) -> HttpResponse:
     """Every location under its parent, indented by depth; paged (the table is modest, so
     django-tables2's counted pages are fine here)."""
     require(request, VIEW_EVENT)
-    rows = Location.objects.all()
+    rows = selectors.locations(actor=request.user)
     filterset = LocationFilterSet(request.GET or None, queryset=rows, request=request)
     if filterset.is_bound and filterset.is_valid():
         rows = filterset.qs
@@ -56,9 +54,9 @@ def location_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def location_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, VIEW_EVENT)
-    location = found(Location.objects.filter(pk=pk).first())
-    ancestors, children = location_family(location)
-    events = events_at(location, EVENTS_SHOWN)
+    location = found(selectors.location(actor=request.user, pk=pk))
+    ancestors, children = selectors.location_family(location=location)
+    events = selectors.events_at(actor=request.user, location=location, limit=EVENTS_SHOWN)
     context = {
         "object": location,
         "coordinates": coordinates(location),

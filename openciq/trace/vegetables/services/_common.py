@@ -15,11 +15,11 @@ from openciq.accounts.services import is_system_actor, system_actor
 from openciq.core import audit
 from openciq.core.errors import (
     NotFoundError,
-    PermissionDeniedError,
     ServiceError,
     TransitionNotAllowed,
     ValidationFailed,
 )
+from openciq.core.permissions import require_permission
 from openciq.masterdata.models import Enterprise
 from openciq.trace import services as trace
 from openciq.trace.choices import CaptureSource, CaptureStatus, ErrorBehaviour, LocationKind
@@ -53,10 +53,7 @@ class EventsRefused(ServiceError):
 
 def require(actor: Any, perm: str) -> None:
     """The permission, or the system actor (the seeder, device ingest), which acts for the bureau."""
-    if is_system_actor(actor):
-        return
-    if not actor.has_perm(perm):
-        raise PermissionDeniedError(_("You do not have permission to do this."))
+    require_permission(actor, perm, exempt=is_system_actor)
 
 
 def refuse(fields: Mapping[str, Sequence[object]], message: str | None = None) -> None:

@@ -196,19 +196,24 @@ def _pre_harvest_interval(
         return
     waited = (harvest - applied).days
     if waited < interval:
-        fields["harvest_date"] = [
-            _(
+        values = {
+            "waited": waited,
+            "pesticide": pesticide,
+            "applied": applied.isoformat(),
+            "interval": interval,
+            "earliest": (applied + dt.timedelta(days=interval)).isoformat(),
+        }
+        if pesticide:
+            message = _(
                 "Harvested %(waited)d days after the last application of %(pesticide)s on %(applied)s: "
                 "the pre-harvest interval is %(interval)d days, so the earliest harvest is %(earliest)s."
             )
-            % {
-                "waited": waited,
-                "pesticide": pesticide or _("a pesticide"),
-                "applied": applied.isoformat(),
-                "interval": interval,
-                "earliest": (applied + dt.timedelta(days=interval)).isoformat(),
-            }
-        ]
+        else:
+            message = _(
+                "Harvested %(waited)d days after the last pesticide application on %(applied)s: "
+                "the pre-harvest interval is %(interval)d days, so the earliest harvest is %(earliest)s."
+            )
+        fields["harvest_date"] = [message % values]
 
 
 @audit.audited

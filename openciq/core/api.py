@@ -71,6 +71,14 @@ def operations(router: Router, prefix: str) -> Callable[..., Any]:
     return operation
 
 
+def require(request: HttpRequest, perm: str) -> None:
+    """The API side of a permission check: 403 (``permission_denied`` in the error envelope)
+    unless the authenticated user holds ``perm`` (``<app>.<codename>``), before any work is done.
+    The service the endpoint calls checks again (``core.permissions.require_permission``)."""
+    if not request.auth.has_perm(perm):  # type: ignore[attr-defined]
+        raise PermissionDenied
+
+
 def error_response(
     api: Any,
     request: HttpRequest,
@@ -252,10 +260,6 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
         except NotFoundError as exc:
             raise Http404 from exc
 
-    def require(request: HttpRequest, action: str) -> None:
-        if not request.auth.has_perm(ot.perm(action)):
-            raise PermissionDenied
-
     def save(request: HttpRequest, response: HttpResponse, data: dict[str, Any], instance: Any = None) -> Any:
         form = ot.form(data=_form_data(data), instance=instance, actor=request.auth)
         if instance is None:
@@ -282,7 +286,7 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
         cursor: str | None = None,
         ordering: ordering_type | None = None,  # type: ignore[valid-type]
     ) -> Any:
-        require(request, "view")
+        require(request, ot.perm("view"))
         unknown = sorted(set(request.GET) - allowed_params)
         if unknown:
             raise ValidationFailed(
@@ -319,7 +323,7 @@ def add_crud_routes(router: Router, object_type: ObjectType) -> None:
         summary=f"Create a {verbose}",
     )
     def create(request: HttpRequest, response: HttpResponse, payload: in_schema) -> Any:  # type: ignore[valid-type]
-        require(request, "add")
+        require(request, ot.perm("add"))
         obj = save(request, response, payload.model_dump())
         response["Location"] = reverse(f"api:{op}_retrieve", kwargs={"pk": obj.pk})
         return Status(201, obj)

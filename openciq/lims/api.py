@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from openciq.core import selectors as core_selectors
-from openciq.core.api import add_crud_routes, filterset_schema, operations, paginate
+from openciq.core.api import add_crud_routes, filterset_schema, operations, paginate, require
 from openciq.core.errors import NotFoundError, ValidationFailed
 from openciq.core.registry import registry
 from openciq.lims import reports, selectors, services, worksheets
@@ -63,11 +62,6 @@ PDF = {
 
 
 _operation = operations(router, "lims")
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.auth.has_perm(perm):
-        raise PermissionDenied
 
 
 def _page(
@@ -151,7 +145,7 @@ def build() -> Router:
         "Analyses verified in a period per laboratory and method: mean turnaround (working days), share on time",
     )
     def turnaround(request: HttpRequest, since: dt.date, until: dt.date) -> Any:
-        _require(request, "lims.view_analysis")
+        require(request, "lims.view_analysis")
         if since > until:
             raise ValidationFailed(
                 _("The period is not valid."), fields={"until": [_("The end must not be before the start.")]}
@@ -176,7 +170,7 @@ def _sample_routes() -> None:
         offset: int = OFFSET,
         cursor: str | None = None,
     ) -> Any:
-        _require(request, "lims.view_sample")
+        require(request, "lims.view_sample")
         queryset = selectors.samples(actor=request.auth)
         return _page(request, SampleFilterSet, SampleFilters, filters, queryset, limit, offset, cursor)
 
@@ -281,7 +275,7 @@ def _sample_routes() -> None:
     )
     def sample_report(request: HttpRequest, pk: int) -> Any:
         sample = _sample(request, pk)
-        _require(request, "lims.view_report")
+        require(request, "lims.view_report")
         report = selectors.sample_reports(sample=sample).first()
         if report is None:
             raise Http404
@@ -337,7 +331,7 @@ def _analysis_routes() -> None:
         offset: int = OFFSET,
         cursor: str | None = None,
     ) -> Any:
-        _require(request, "lims.view_analysis")
+        require(request, "lims.view_analysis")
         queryset = selectors.analyses(actor=request.auth)
         return _page(request, AnalysisFilterSet, AnalysisFilters, filters, queryset, limit, offset, cursor)
 
@@ -421,7 +415,7 @@ def _worksheet_routes() -> None:
         offset: int = OFFSET,
         cursor: str | None = None,
     ) -> Any:
-        _require(request, "lims.view_worksheet")
+        require(request, "lims.view_worksheet")
         queryset = selectors.worksheets(actor=request.auth)
         return _page(request, WorksheetFilterSet, WorksheetFilters, filters, queryset, limit, offset, cursor)
 

@@ -10,18 +10,17 @@ time.
 import datetime as dt
 import hashlib
 import json
-import uuid
 from typing import Any
 from urllib.parse import quote, unquote
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from openciq.core.api import require
 from openciq.core.errors import NotFoundError, ServiceError, ValidationFailed
 from openciq.trace import devices, rendering, selectors, services, tracing, xmlcodec
 from openciq.trace import query_params as qp
@@ -92,11 +91,6 @@ def _invalid(exc: DocumentInvalid) -> HttpResponse:
         detail=f"{first.path or '/'}: {first.message}",
         issues=exc.issues,
     )
-
-
-def _require(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
 
 
 def job_out(job: CaptureJob) -> dict[str, Any]:
@@ -212,7 +206,7 @@ def build() -> Router:
         ``WD_readPoint``, ``MATCH_epc``, ``EQ_bizTransaction_{type}``, ``orderBy``, ``perPage``,
         ``nextPageToken`` ...; several values of one parameter separated by ``|``). Pages follow
         ``Link: <...>; rel="next"``; bad parameters answer the standard's exceptions."""
-        _require(request, "trace.view_event")
+        require(request, "trace.view_event")
         try:
             query = qp.parse_query(request.GET)
             return _query_response(request, query, query_name="SimpleEventQuery")
@@ -241,13 +235,14 @@ def build() -> Router:
 
     @router.get("/queries", url_name="epcis_queries", response={200: dict})
     def query_list(request: HttpRequest) -> HttpResponse:
-        _require(request, "trace.view_namedquery")
-        return json_response([_query_out(named) for named in NamedQuery.objects.order_by("name")[:1000]])
+        require(request, "trace.view_namedquery")
+        found = selectors.named_queries(actor=request.user)[:1000]
+        return json_response([_query_out(named) for named in found])
 
     @router.get("/queries/{name}", url_name="epcis_query", response={200: dict})
     def query_detail(request: HttpRequest, name: str) -> HttpResponse:
-        _require(request, "trace.view_namedquery")
-        named = NamedQuery.objects.filter(name=name).first()
+        require(request, "trace.view_namedquery")
+        named = selectors.named_query(actor=request.user, name=name)
         if named is None:
             return problem(404, "NoSuchNameException", _("No such query."))
         return json_response(_query_out(named))
@@ -263,8 +258,8 @@ def build() -> Router:
     @router.get("/queries/{name}/events", url_name="epcis_query_events", response={200: dict})
     def query_events(request: HttpRequest, name: str) -> HttpResponse:
         """Run a named query (paging parameters from the query string)."""
-        _require(request, "trace.view_event")
-        named = NamedQuery.objects.filter(name=name).first()
+        require(request, "trace.view_event")
+        named = selectors.named_query(actor=request.user, name=name)
         if named is None:
             return problem(404, "NoSuchNameException", _("No such query."))
         try:
@@ -312,16 +307,16 @@ def build() -> Router:
 
     @router.get("/queries/{name}/subscriptions", url_name="epcis_subscriptions", response={200: dict})
     def subscriptions(request: HttpRequest, name: str) -> HttpResponse:
-        _require(request, "trace.view_subscription")
-        found = Subscription.objects.filter(query__name=name).select_related("query").order_by("id")
+        require(request, "trace.view_subscription")
+        found = selectors.subscriptions(actor=request.user, query_name=name)
         return json_response([_subscription_out(s) for s in found])
 
     @router.get(
         "/queries/{name}/subscriptions/{subscription_id}", url_name="epcis_subscription", response={200: dict}
     )
     def subscription_detail(request: HttpRequest, name: str, subscription_id: str) -> HttpResponse:
-        _require(request, "trace.view_subscription")
-        found = _subscription(name, subscription_id)
+        require(request, "trace.view_subscription")
+        found = selectors.subscription(actor=request.user, query_name=name, subscription_id=subscription_id)
         if found is None:
             return problem(404, "NoSuchSubscriptionException", _("No such subscription."))
         return json_response(_subscription_out(found))
@@ -330,7 +325,7 @@ def build() -> Router:
         "/queries/{name}/subscriptions/{subscription_id}", url_name="epcis_unsubscribe", response={204: None}
     )
     def unsubscribe(request: HttpRequest, name: str, subscription_id: str) -> HttpResponse:
-        found = _subscription(name, subscription_id)
+        found = selectors.subscription(actor=request.user, query_name=name, subscription_id=subscription_id)
         if found is None:
             return problem(404, "NoSuchSubscriptionException", _("No such subscription."))
         try:
@@ -341,7 +336,7 @@ def build() -> Router:
 
     @router.get("/events/{path:event_id}", url_name="epcis_event", response={200: dict})
     def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
-        _require(request, "trace.view_event")
+        require(request, "trace.view_event")
         events = selectors.events_by_id(actor=request.user, event_id=unquote(event_id))
         if not events:
             return problem(404, "NoSuchResourceException", _("No such event."))
@@ -372,7 +367,7 @@ def build() -> Router:
     def trace(request: HttpRequest, epc: str) -> HttpResponse:
         """OpenCIQ's trace: every event of an identifier and of what contained it and what it
         contained, over time (``?epc=`` an EPC URN, a Digital Link or any URI)."""
-        _require(request, "trace.view_event")
+        require(request, "trace.view_event")
         result = tracing.trace(epc)
         if not result.found:
             return problem(404, "NoSuchResourceException", _("No event names this identifier."))
@@ -465,14 +460,6 @@ def _query_out(named: NamedQuery) -> dict[str, Any]:
     return {"name": named.name, "query": named.parameters, "createdAt": rendering.iso(named.created_at)}
 
 
-def _subscription(name: str, subscription_id: str) -> Subscription | None:
-    try:
-        key = uuid.UUID(subscription_id)
-    except ValueError:
-        return None
-    return Subscription.objects.select_related("query").filter(query__name=name, subscription_id=key).first()
-
-
 def _subscription_out(subscription: Subscription) -> dict[str, Any]:
     return {
         "subscriptionID": str(subscription.subscription_id),
@@ -511,14 +498,9 @@ def build_supervision() -> Router:
 
     from openciq.core.api import ERRORS, paginate
     from openciq.trace.choices import LocationKind
-    from openciq.trace.models import Location, SupervisionAlert
     from openciq.trace.schemas import AlertOut, AlertPage, AlertResolveIn, LocationIn, LocationOut
 
     router = Router(tags=["trace"])
-
-    def alerts(request: HttpRequest) -> Any:
-        _require(request, "trace.view_supervisionalert")
-        return SupervisionAlert.objects.in_scope(request.user).select_related("handled_by")
 
     @router.get("/alerts", response={200: AlertPage, **ERRORS}, url_name="trace_alerts")
     def alert_list(
@@ -530,18 +512,14 @@ def build_supervision() -> Router:
         offset: int = Query(0, ge=0, le=100_000),
     ) -> Any:
         """Supervision alerts, newest first (open ones with ``status=open``)."""
-        found = alerts(request)
-        if status:
-            found = found.filter(status=status)
-        if kind:
-            found = found.filter(kind=kind)
-        if declaration:
-            found = found.filter(declaration_number=declaration)
-        return paginate(request, found.order_by("-raised_at", "-id"), limit, offset, None)
+        require(request, "trace.view_supervisionalert")
+        found = selectors.alert_list(actor=request.user, status=status, kind=kind, declaration=declaration)
+        return paginate(request, found, limit, offset, None)
 
     @router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, url_name="trace_alert")
     def alert_detail(request: HttpRequest, alert_id: int) -> Any:
-        found = alerts(request).filter(pk=alert_id).first()
+        require(request, "trace.view_supervisionalert")
+        found = selectors.alert(actor=request.user, pk=alert_id)
         if found is None:
             raise NotFoundError(_("Not found."))
         return found
@@ -562,11 +540,8 @@ def build_supervision() -> Router:
 
     @router.get("/locations", response={200: list[LocationOut], **ERRORS}, url_name="trace_locations")
     def location_list(request: HttpRequest, kind: str | None = None) -> Any:
-        _require(request, "trace.view_location")
-        found = Location.objects.order_by("path", "id")
-        if kind:
-            found = found.filter(kind=kind)
-        return list(found[:5000])
+        require(request, "trace.view_location")
+        return list(selectors.locations(actor=request.user, kind=kind)[:5000])
 
     @router.put("/locations", response={200: LocationOut, **ERRORS}, url_name="trace_location_save")
     def location_save(request: HttpRequest, payload: LocationIn) -> Any:

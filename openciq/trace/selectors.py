@@ -13,7 +13,17 @@ from django.db.models.functions import RowNumber
 
 from openciq.trace import query_params as qp
 from openciq.trace.choices import ACTION_BY_NAME, EVENT_TYPE_BY_NAME, AlertStatus, EpcRole, ReferenceKind
-from openciq.trace.models import CaptureJob, Epc, Event, EventEpc, EventReference, Location, SupervisionAlert
+from openciq.trace.models import (
+    CaptureJob,
+    Epc,
+    Event,
+    EventEpc,
+    EventReference,
+    Location,
+    NamedQuery,
+    Subscription,
+    SupervisionAlert,
+)
 
 _HASH_ID = re.compile(r"^ni:///sha-256;([0-9a-fA-F]{64})\?ver=CBV2\.0$")
 
@@ -33,6 +43,35 @@ def capture_job(*, actor: Any, capture_id: str) -> CaptureJob | None:
     except ValueError:
         return None
     return capture_jobs(actor=actor).filter(capture_id=key).first()
+
+
+def named_queries(*, actor: Any) -> QuerySet[NamedQuery]:
+    """The saved queries, by name."""
+    return NamedQuery.objects.order_by("name")
+
+
+def named_query(*, actor: Any, name: str) -> NamedQuery | None:
+    found: NamedQuery | None = NamedQuery.objects.filter(name=name).first()
+    return found
+
+
+def subscriptions(*, actor: Any, query_name: str) -> QuerySet[Subscription]:
+    """The subscriptions to one named query, oldest first."""
+    return Subscription.objects.filter(query__name=query_name).select_related("query").order_by("id")
+
+
+def subscription(*, actor: Any, query_name: str, subscription_id: str) -> Subscription | None:
+    """One subscription to a named query; ``None`` for an id that is not a UUID."""
+    try:
+        key = uuid.UUID(subscription_id)
+    except ValueError:
+        return None
+    found: Subscription | None = (
+        Subscription.objects.select_related("query")
+        .filter(query__name=query_name, subscription_id=key)
+        .first()
+    )
+    return found
 
 
 def events_by_id(*, actor: Any, event_id: str) -> list[Event]:
@@ -107,9 +146,10 @@ def events_at(*, actor: Any, location: Location, limit: int) -> list[Event]:
     return sorted(merged.values(), key=lambda e: (e.event_time, e.pk), reverse=True)[:limit]
 
 
-def locations(*, actor: Any) -> QuerySet[Location]:
-    """Every place, under its parent (the hierarchy's path order)."""
-    return Location.objects.order_by("path", "id")
+def locations(*, actor: Any, kind: str | None = None) -> QuerySet[Location]:
+    """Every place (of ``kind`` when given), under its parent (the hierarchy's path order)."""
+    found = Location.objects.order_by("path", "id")
+    return found.filter(kind=kind) if kind else found
 
 
 def location(*, actor: Any, pk: int) -> Location | None:
@@ -321,7 +361,12 @@ def event_page(query: qp.EventQuery, *, after: qp.PagePosition | None = None) ->
     ordering = [f"-{field_name}", "-id"] if descending else [field_name, "id"]
     if field_name == "id":
         ordering = ["id"]
-    rows = list(events.select_related("read_point", "biz_location").order_by(*ordering)[: limit + 1])
+    # The page's ids first, from the index alone, then those rows: sorting every match whole (its
+    # document included) to keep 50 grows with the matches (a farm's events, a day's vaccinations).
+    page = events.order_by(*ordering).values("id")[: limit + 1]
+    rows = list(
+        Event.objects.filter(id__in=page).select_related("read_point", "biz_location").order_by(*ordering)
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     next_position = None
@@ -345,5 +390,28 @@ def alerts(*, actor: Any) -> QuerySet[SupervisionAlert]:
         .select_related("handled_by", "event")
         .annotate(status_order=status_order)
         .order_by("status_order", "-raised_at", "-id")
+    )
+    return found
+
+
+def alert_list(
+    *, actor: Any, status: str | None = None, kind: str | None = None, declaration: str | None = None
+) -> QuerySet[SupervisionAlert]:
+    """Supervision alerts in the actor's area for the API's worklist, newest first, filtered by
+    status, kind and declaration number when given."""
+    found = SupervisionAlert.objects.in_scope(actor).select_related("handled_by")
+    if status:
+        found = found.filter(status=status)
+    if kind:
+        found = found.filter(kind=kind)
+    if declaration:
+        found = found.filter(declaration_number=declaration)
+    return found.order_by("-raised_at", "-id")
+
+
+def alert(*, actor: Any, pk: int) -> SupervisionAlert | None:
+    """One supervision alert, when it is in the actor's area."""
+    found: SupervisionAlert | None = (
+        SupervisionAlert.objects.in_scope(actor).select_related("handled_by").filter(pk=pk).first()
     )
     return found

@@ -7,13 +7,12 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from openciq.core.api import filterset_schema, operations, paginate
+from openciq.core.api import filterset_schema, operations, paginate, require
 from openciq.core.errors import ValidationFailed
 from openciq.trace.containers import selectors, services
 from openciq.trace.containers.filtersets import ContainerFilterSet, SealFilterSet, TripFilterSet
@@ -46,11 +45,6 @@ SealFilters = filterset_schema(SealFilterSet, "SealFilters")
 _operation = operations(router, "containers")
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.auth.has_perm(perm):
-        raise PermissionDenied
-
-
 def _page(
     request: HttpRequest,
     filterset_class: Any,
@@ -72,7 +66,7 @@ def _page(
 
 
 def _trip(request: HttpRequest, pk: int) -> Trip:
-    _require(request, "containers.view_trip")
+    require(request, "containers.view_trip")
     trip = selectors.trip_get(actor=request.auth, pk=pk)
     if trip is None:
         raise Http404
@@ -93,7 +87,7 @@ def _register_routes() -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "containers.view_container")
+        require(request, "containers.view_container")
         rows = selectors.containers(actor=request.auth)
         return _page(request, ContainerFilterSet, ContainerFilters, filters, rows, limit, offset)
 
@@ -101,7 +95,7 @@ def _register_routes() -> None:
         "get", "/containers/{int:pk}/", "container_retrieve", {200: ContainerOut}, "Get one container"
     )
     def container_retrieve(request: HttpRequest, pk: int) -> Any:
-        _require(request, "containers.view_container")
+        require(request, "containers.view_container")
         container = selectors.container_get(actor=request.auth, pk=pk)
         if container is None:
             raise Http404
@@ -133,13 +127,13 @@ def _register_routes() -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "containers.view_seal")
+        require(request, "containers.view_seal")
         rows = selectors.seals(actor=request.auth)
         return _page(request, SealFilterSet, SealFilters, filters, rows, limit, offset)
 
     @_operation("get", "/seals/{int:pk}/", "seal_retrieve", {200: SealOut}, "Get one electronic seal")
     def seal_retrieve(request: HttpRequest, pk: int) -> Any:
-        _require(request, "containers.view_seal")
+        require(request, "containers.view_seal")
         seal = selectors.seal_get(actor=request.auth, pk=pk)
         if seal is None:
             raise Http404
@@ -184,7 +178,7 @@ def _trip_routes() -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "containers.view_trip")
+        require(request, "containers.view_trip")
         rows = selectors.trips(actor=request.auth)
         return _page(request, TripFilterSet, TripFilters, filters, rows, limit, offset)
 
@@ -273,7 +267,7 @@ def _trip_routes() -> None:
         "Median and 90th-percentile clearance time per destination port and month",
     )
     def clearance(request: HttpRequest, since: dt.date, until: dt.date) -> Any:
-        _require(request, "containers.view_trip")
+        require(request, "containers.view_trip")
         if since > until:
             raise ValidationFailed(
                 _("The period is not valid."), fields={"until": [_("The end must not be before the start.")]}

@@ -55,11 +55,12 @@ _SIZE_TYPE = re.compile(r"^[0-9A-Z]{4}$")
 _DECLARATION = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 _PLATE = re.compile(r"^\S{2,20}$")
 
-VERB_LABELS = {
-    "open": gettext_lazy("the authorised opening"),
-    "clear": gettext_lazy("clearance"),
-    "cancel": gettext_lazy("cancellation"),
-    "inspect": gettext_lazy("an inspection"),
+# The refusal of each step in a state that does not allow it, one whole sentence per step.
+REFUSALS = {
+    "open": gettext_lazy("Trip %(trip)s is “%(state)s”; it cannot be opened with authority in that state."),
+    "clear": gettext_lazy("Trip %(trip)s is “%(state)s”; it cannot be cleared in that state."),
+    "cancel": gettext_lazy("Trip %(trip)s is “%(state)s”; it cannot be cancelled in that state."),
+    "inspect": gettext_lazy("Trip %(trip)s is “%(state)s”; it cannot be inspected in that state."),
 }
 
 # Set while this flow captures its own events, so that the listener does not take the flow's
@@ -131,8 +132,7 @@ def check(trip: Trip, verb: str) -> None:
     allowed = INSPECT_STATES if verb == "inspect" else Trip.transitions[verb][0]
     if trip.status not in allowed:
         raise TransitionNotAllowed(
-            _("Trip %(trip)s is %(state)s; %(action)s is not possible in that state.")
-            % {"trip": trip.number, "state": trip.get_status_display(), "action": VERB_LABELS[verb]},
+            str(REFUSALS[verb]) % {"trip": trip.number, "state": trip.get_status_display()},
             fields={"status": [trip.status]},
         )
 

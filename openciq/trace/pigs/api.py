@@ -7,13 +7,12 @@ Errors answer the one envelope; an object outside the caller's area answers 404.
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from openciq.core.api import filterset_schema, operations, paginate
+from openciq.core.api import filterset_schema, operations, paginate, require
 from openciq.core.errors import ValidationFailed
 from openciq.trace.pigs import selectors, services
 from openciq.trace.pigs.filtersets import AnimalFilterSet, FarmFilterSet, LoadingBatchFilterSet
@@ -56,11 +55,6 @@ def _actor(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not _actor(request).has_perm(perm):
-        raise PermissionDenied
-
-
 def _filtered(request: HttpRequest, filterset_class: Any, schema: Any, filters: Any, rows: Any) -> Any:
     unknown = sorted(set(request.GET) - set(schema.model_fields) - {"limit", "offset", "cursor"})
     if unknown:
@@ -74,7 +68,7 @@ def _filtered(request: HttpRequest, filterset_class: Any, schema: Any, filters: 
 
 
 def _farm(request: HttpRequest, pk: int) -> Farm:
-    _require(request, "pigs.view_farm")
+    require(request, "pigs.view_farm")
     farm: Farm | None = selectors.farm_get(actor=_actor(request), pk=pk)
     if farm is None:
         raise Http404
@@ -82,7 +76,7 @@ def _farm(request: HttpRequest, pk: int) -> Farm:
 
 
 def _animal(request: HttpRequest, pk: int) -> Animal:
-    _require(request, "pigs.view_animal")
+    require(request, "pigs.view_animal")
     animal: Animal | None = selectors.animal_get(actor=_actor(request), pk=pk)
     if animal is None:
         raise Http404
@@ -90,7 +84,7 @@ def _animal(request: HttpRequest, pk: int) -> Animal:
 
 
 def _batch(request: HttpRequest, pk: int) -> LoadingBatch:
-    _require(request, "pigs.view_loadingbatch")
+    require(request, "pigs.view_loadingbatch")
     batch: LoadingBatch | None = selectors.batch_get(actor=_actor(request), pk=pk)
     if batch is None:
         raise Http404
@@ -115,7 +109,7 @@ def _farm_routes() -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "pigs.view_farm")
+        require(request, "pigs.view_farm")
         rows = _filtered(request, FarmFilterSet, FarmFilters, filters, selectors.farms(actor=_actor(request)))
         return paginate(request, rows.select_related("loading_channel"), limit, offset, None)
 
@@ -174,7 +168,7 @@ def _animal_routes() -> None:
         offset: int = OFFSET,
         cursor: str | None = None,
     ) -> Any:
-        _require(request, "pigs.view_animal")
+        require(request, "pigs.view_animal")
         rows = _filtered(
             request, AnimalFilterSet, AnimalFilters, filters, selectors.animals(actor=_actor(request))
         )
@@ -188,7 +182,7 @@ def _animal_routes() -> None:
         "Find a pig by its China ear-tag or any ISO 11784 number",
     )
     def animal_lookup(request: HttpRequest, number: str) -> Any:
-        _require(request, "pigs.view_animal")
+        require(request, "pigs.view_animal")
         animal = selectors.animal_by_number(actor=_actor(request), number=number)
         if animal is None:
             raise Http404
@@ -254,7 +248,7 @@ def _treatment_routes() -> None:
         "get", "/treatments/", "treatment_list", {200: PigTreatmentPage}, "List treatments, newest first"
     )
     def treatment_list(request: HttpRequest, limit: int = PAGE, offset: int = OFFSET) -> Any:
-        _require(request, "pigs.view_treatment")
+        require(request, "pigs.view_treatment")
         rows = selectors.treatments(actor=_actor(request)).prefetch_related("animals")
         return paginate(request, rows, limit, offset, None, with_count=False)
 
@@ -281,7 +275,7 @@ def _batch_routes() -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "pigs.view_loadingbatch")
+        require(request, "pigs.view_loadingbatch")
         rows = _filtered(
             request, LoadingBatchFilterSet, BatchFilters, filters, selectors.batches(actor=_actor(request))
         )

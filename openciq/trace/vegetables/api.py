@@ -9,12 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from openciq.core.api import filterset_schema, operations, paginate
+from openciq.core.api import filterset_schema, operations, paginate, require
 from openciq.core.errors import ValidationFailed
 from openciq.trace.vegetables import selectors, services
 from openciq.trace.vegetables.filtersets import (
@@ -61,11 +60,6 @@ def _actor(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not _actor(request).has_perm(perm):
-        raise PermissionDenied
-
-
 def _found(obj: Any) -> Any:
     if obj is None:
         raise Http404
@@ -110,7 +104,7 @@ def _register_routes(operation: Callable[..., Any]) -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "vegetables.view_plantingbase")
+        require(request, "vegetables.view_plantingbase")
         return _page(
             request,
             PlantingBaseFilterSet,
@@ -160,7 +154,7 @@ def _register_routes(operation: Callable[..., Any]) -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "vegetables.view_harvestlot")
+        require(request, "vegetables.view_harvestlot")
         return _page(
             request,
             HarvestLotFilterSet,
@@ -196,7 +190,7 @@ def _register_routes(operation: Callable[..., Any]) -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "vegetables.view_crate")
+        require(request, "vegetables.view_crate")
         return _page(
             request,
             CrateFilterSet,
@@ -244,7 +238,7 @@ def _shipment_routes(operation: Callable[..., Any]) -> None:
         limit: int = PAGE,
         offset: int = OFFSET,
     ) -> Any:
-        _require(request, "vegetables.view_shipment")
+        require(request, "vegetables.view_shipment")
         return _page(
             request,
             ShipmentFilterSet,
@@ -313,7 +307,7 @@ def _shipment_routes(operation: Callable[..., Any]) -> None:
         "The port inspector's worklist: held trucks and open alerts",
     )
     def worklist(request: HttpRequest) -> Any:
-        _require(request, "vegetables.view_shipment")
+        require(request, "vegetables.view_shipment")
         return selectors.worklist(actor=_actor(request))
 
 

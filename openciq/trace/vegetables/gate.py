@@ -35,10 +35,10 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from openciq.accounts.services import is_system_actor, system_actor
+from openciq.accounts.services import system_actor
 from openciq.core import audit
-from openciq.core.errors import PermissionDeniedError
 from openciq.trace import services as trace
 from openciq.trace.capture import canonical_identifier
 from openciq.trace.choices import AlertKind, AlertSeverity, EventType, LocationKind
@@ -46,9 +46,7 @@ from openciq.trace.models import Epc, Event, EventEpc, Location
 from openciq.trace.vegetables import epcis
 from openciq.trace.vegetables.choices import AWAITING_GATE_STATES, SealFinding, SealStatus, ShipmentStatus
 from openciq.trace.vegetables.models import Crate, Shipment, ShipmentCrate, short_grai
-from openciq.trace.vegetables.services import emit, move
-
-SEAL_FINDINGS = dict(SealFinding.choices)
+from openciq.trace.vegetables.services import emit, move, require
 
 
 @dataclass
@@ -227,28 +225,52 @@ def _label(uri: str, grais: Mapping[str, str]) -> str:
     return short_grai(grais.get(uri, uri))
 
 
-def describe(result: Mapping[str, Any]) -> str:
-    """Why a truck was held, from its stored gate comparison (``Shipment.gate_result``), in the
-    language of the moment (pages compose it again rather than show the text stored then)."""
+SEAL_SENTENCES: dict[str, Any] = {
+    SealFinding.NOT_READ: gettext_lazy("The gate did not read the declared seal."),
+    SealFinding.OTHER_SEAL: gettext_lazy("The gate read a seal other than the declared one."),
+    SealFinding.OPENED: gettext_lazy("The seal has been opened since the sealing."),
+    SealFinding.REPORTED: gettext_lazy("The seal reader reports that the seal is not intact."),
+}
+
+
+def seal_sentence(finding: str) -> str:
+    """The seal finding of a gate comparison as a whole sentence ("" when the seal is intact)."""
+    if finding == SealFinding.INTACT:
+        return ""
+    return str(SEAL_SENTENCES.get(finding, gettext_lazy("The seal is not as declared.")))
+
+
+def findings(result: Mapping[str, Any]) -> list[str]:
+    """Why a truck was held, one whole sentence per finding, from its stored gate comparison
+    (``Shipment.gate_result``), in the language of the moment (pages compose them again rather
+    than show the text stored then)."""
     labels = result.get("labels", {})
-    parts = []
+    sentences = []
     missing, extra = result.get("missing", []), result.get("extra", [])
     if missing:
-        parts.append(
-            _("%(count)d declared crate(s) not read: %(crates)s")
+        sentences.append(
+            _("The gate did not read %(count)d declared crate(s): %(crates)s.")
             % {"count": len(missing), "crates": ", ".join(_label(u, labels) for u in missing[:20])}
         )
     if extra:
-        parts.append(
-            _("%(count)d undeclared crate(s) read: %(crates)s")
+        sentences.append(
+            _("The gate read %(count)d undeclared crate(s): %(crates)s.")
             % {"count": len(extra), "crates": ", ".join(_label(u, labels) for u in extra[:20])}
         )
     if result.get("lots_missing"):
-        parts.append(_("lot(s) with no crate read: %(lots)s") % {"lots": ", ".join(result["lots_missing"])})
-    seal = result.get("seal", SealFinding.INTACT)
-    if seal != SealFinding.INTACT:
-        parts.append(_("seal: %(finding)s") % {"finding": SEAL_FINDINGS.get(seal, seal)})
-    return "; ".join(parts)
+        sentences.append(
+            _("The gate read no crate of the lot(s) %(lots)s.") % {"lots": ", ".join(result["lots_missing"])}
+        )
+    seal = seal_sentence(result.get("seal", SealFinding.INTACT))
+    if seal:
+        sentences.append(seal)
+    return sentences
+
+
+def describe(result: Mapping[str, Any]) -> str:
+    """:func:`findings` as one text, the sentences joined with a space (the stored hold reason,
+    the holding event's ``ociq:holdReason``, the shipment page and the worklist)."""
+    return " ".join(findings(result))
 
 
 def gate_compare(*, actor: Any, shipment_id: int, passage: Passage) -> Shipment | None:
@@ -257,8 +279,7 @@ def gate_compare(*, actor: Any, shipment_id: int, passage: Passage) -> Shipment 
     (``vegetables.inspect_shipment``) may run it; a shipment no longer waiting for the gate is
     left as it is. Audits each transition (``vegetables.shipment_at_gate``, ``…_released``,
     ``…_held``)."""
-    if not (is_system_actor(actor) or actor.has_perm("vegetables.inspect_shipment")):
-        raise PermissionDeniedError(_("You do not have permission to do this."))
+    require(actor, "vegetables.inspect_shipment")
     return _gate_compare(actor=actor, shipment_id=shipment_id, passage=passage)
 
 
@@ -412,12 +433,10 @@ def _hold(
         trace.alert_raise(
             key=f"vegetables:{shipment.number}:seal",
             kind=AlertKind.SEAL_MISMATCH,
-            title=_("Truck %(plate)s held at the gate (declaration %(declaration)s): seal %(finding)s")
-            % {
-                "plate": shipment.truck_plate,
-                "declaration": shipment.declaration_number,
-                "finding": SEAL_FINDINGS[result.seal],
-            },
+            title=_("Truck %(plate)s is held at the gate (declaration %(declaration)s).")
+            % {"plate": shipment.truck_plate, "declaration": shipment.declaration_number}
+            + " "
+            + seal_sentence(result.seal),
             **base,
         )
     return shipment

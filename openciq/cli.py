@@ -1,5 +1,6 @@
 """The ``openciq`` console script: Django's ``manage.py`` plus OpenCIQ's own commands
-(``demo``, ``serve``, ``seed``, ``token``, ``audit``, ``bench``, ``openapi``, ``ingest``, ``epcis``)."""
+(``demo``, ``serve``, ``seed``, ``token``, ``audit``, ``bench``, ``openapi``, ``ingest``, ``epcis``,
+``trace``)."""
 
 import os
 import sys

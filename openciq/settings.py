@@ -260,3 +260,7 @@ TRACE_ID_AUTHORITY = os.environ.get("OPENCIQ_TRACE_ID_AUTHORITY", "https://id.op
 EPCIS_CAPTURE_LIMIT = int(os.environ.get("OPENCIQ_EPCIS_CAPTURE_LIMIT", "10000"))
 EPCIS_CAPTURE_SIZE_LIMIT = int(os.environ.get("OPENCIQ_EPCIS_CAPTURE_SIZE_LIMIT", str(20 * 1024 * 1024)))
 TRACE_FOLD_WINDOW = float(os.environ.get("OPENCIQ_TRACE_FOLD_WINDOW", "2.0"))
+# Containers on the road (``openciq trace watch``): minutes a trip in transit may stand at one
+# place, and go unread, before the inspector is warned.
+CONTAINERS_DWELL_MINUTES = float(os.environ.get("OPENCIQ_CONTAINERS_DWELL_MINUTES", "120"))
+CONTAINERS_SIGNAL_MINUTES = float(os.environ.get("OPENCIQ_CONTAINERS_SIGNAL_MINUTES", "60"))

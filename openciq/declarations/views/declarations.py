@@ -25,7 +25,7 @@ from openciq.core.actions import refusals, run_service, show_refusal
 from openciq.core.errors import ServiceError
 from openciq.core.registry import registry
 from openciq.core.views import bounded_int
-from openciq.declarations import selectors, services
+from openciq.declarations import related, selectors, services
 from openciq.declarations.choices import OrderStatus, SampleStatus
 from openciq.declarations.filtersets import DeclarationFilterSet
 from openciq.declarations.forms import (
@@ -185,6 +185,8 @@ def _detail_context(request: HttpRequest, declaration: Declaration, **forms_: An
         "can_view_orders": user.has_perm("declarations.view_inspectionorder"),
         "attach_form": forms_.get("attach") or _form(AttachmentForm, prefix="attach"),
         "can_attach": selectors.may_attach(actor=user, declaration=declaration),
+        # What the traceability system knows under this number, as far as the user may see it.
+        "traced": related.related(actor=user, declaration_number=declaration.number),
         **SECTION,
     }
 

@@ -1,6 +1,7 @@
 """What the container e-seal flow puts in the registry (called from ``AppConfig.ready``)."""
 
 from importlib import import_module
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -20,11 +21,20 @@ WORK = [
 ]
 
 
+def declaration_records(actor: Any, declaration_number: str) -> Any:
+    """The trips under a declaration number, for the declaration's page (``declarations.related``)."""
+    from openciq.trace.containers.related import declaration_trips
+
+    return declaration_trips(actor, declaration_number)
+
+
 def register() -> None:
+    from openciq.declarations import related
     from openciq.trace.capture import register_listener
     from openciq.trace.containers.watch import on_events
 
     register_listener(on_events)
+    related.register(declaration_records)
     registry.register_api_router("containers", "openciq.trace.containers.api.build")
     registry.register_seeder(
         Seeder("containers", import_module("openciq.trace.containers.seed").seed, order=72)

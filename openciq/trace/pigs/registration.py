@@ -3,6 +3,7 @@ entries under "Traceability", the roles' permissions, the API router, the captur
 loading channels and the demo seeder."""
 
 from importlib import import_module
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -35,11 +36,21 @@ INSPECTION = [
 ]
 
 
+def declaration_records(actor: Any, declaration_number: str) -> Any:
+    """The loading batches under a declaration number, for the declaration's page
+    (``declarations.related``)."""
+    from openciq.trace.pigs.related import declaration_batches
+
+    return declaration_batches(actor, declaration_number)
+
+
 def register() -> None:
+    from openciq.declarations import related
     from openciq.trace.capture import register_listener
     from openciq.trace.pigs.listener import record_channel_reads
 
     register_listener(record_channel_reads)
+    related.register(declaration_records)
     registry.register_api_router("pigs", "openciq.trace.pigs.api.build")
     registry.register_seeder(Seeder("pigs", import_module("openciq.trace.pigs.seed").seed, order=71))
     for order, (label, url_name, permission) in enumerate(

@@ -45,10 +45,20 @@ def on_events(events: Sequence[Any]) -> None:
     gate.on_events(events)
 
 
+def declaration_records(actor: Any, declaration_number: str) -> Any:
+    """The shipments under a declaration number, for the declaration's page
+    (``declarations.related``)."""
+    from openciq.trace.vegetables.related import declaration_shipments
+
+    return declaration_shipments(actor, declaration_number)
+
+
 def register() -> None:
+    from openciq.declarations import related
     from openciq.trace.capture import register_listener
 
     register_listener(on_events)
+    related.register(declaration_records)
     registry.register_api_router("vegetables", "openciq.trace.vegetables.api.build")
     registry.register_seeder(
         Seeder("vegetables", import_module("openciq.trace.vegetables.seed").seed, order=70)

@@ -506,7 +506,7 @@ def allocate_event_ids(count: int) -> list[int]:
     return _sql().allocate(connection.ops.quote_name(Event._meta.db_table), _column(Event, "id"), count)
 
 
-_EVENT_FIELDS = (
+EVENT_FIELDS = (
     "id",
     "hash",
     "event_id",
@@ -571,7 +571,7 @@ def _events(
 
 
 def _event_rows(rows: Sequence[Event]) -> list[tuple[Any, ...]]:
-    """The database values of ``rows`` in the order of ``_EVENT_FIELDS``."""
+    """The database values of ``rows`` in the order of ``EVENT_FIELDS``."""
     adapt = connection.ops.adapt_datetimefield_value
     record_times: dict[dt.datetime, Any] = {}  # one record time per capture: adapted once
     out = []
@@ -631,7 +631,7 @@ def store(
     )
     try:
         with transaction.atomic():
-            _insert(Event, _EVENT_FIELDS, _event_rows(rows))
+            _insert(Event, EVENT_FIELDS, _event_rows(rows))
             _store_links(new, rows, epc_ids)
     except IntegrityError:
         # Another capture stored some of these between our check and our insert: store one by
@@ -647,7 +647,7 @@ def _store_returning(
     """A few events on PostgreSQL (``POST /events``, a device message): one ``INSERT ... ON
     CONFLICT DO NOTHING RETURNING`` gives the ids and leaves out the losers of a race, without
     drawing ids first or a savepoint (three round trips fewer)."""
-    table, columns = _quoted(Event, _EVENT_FIELDS[1:])
+    table, columns = _quoted(Event, EVENT_FIELDS[1:])
     returning = ", ".join(_column(Event, name) for name in ("id", "hash", "is_error_declaration"))
     values = [row[1:] for row in _event_rows(rows)]
     marks = "(" + ", ".join(["%s"] * len(values[0])) + ")"
@@ -687,7 +687,7 @@ def _store_one_by_one(
     for item, row in zip(new, rows, strict=True):
         try:
             with transaction.atomic():
-                _insert(Event, _EVENT_FIELDS, _event_rows([row]))
+                _insert(Event, EVENT_FIELDS, _event_rows([row]))
         except IntegrityError:
             duplicates.append(item)
             continue

@@ -5,8 +5,8 @@ worklist and the clearance-time figures are what the system itself would have re
 Idempotent: the places, e-locks and containers are made once (by their identifiers); the trips
 only when there are none yet. Each trip is one scenario run from sealing to its last step on a
 clock set back to its own time (``timezone.now``; audit events keep the real time), one scenario
-after the other, so the seeder streams and can grow to bureau scale (the lead will brief it; the
-demo's scenarios run at every scale until then).
+after the other, so the seeder streams. At bureau scale five years of cleared crossings are
+added besides, through the repository's bulk path (``bulkseed.py``).
 
 Scenario mix at demo scale: about 48 trips cleared over the last five months (most released on
 the green lane, some opened at the gate first, a few after a seal alarm and an inspection), then
@@ -98,18 +98,21 @@ class Road:
 
 def seed(*, scale: str, rng: random.Random, actor: Any, stdout: Any = None) -> None:
     """The seeder registered for ``openciq seed`` (after master data and declarations)."""
-    road = _road(rng, actor)
+    road = road_places(rng, actor)
     if road is None:
         return  # the organisation or the ports are not there (``--only containers``)
     _registers(rng, actor, road)
-    if Trip.objects.exists():
-        return
-    made = 0
-    for scenario in _scenarios(rng):
-        _run(rng, road, scenario)
-        made += 1
-    if stdout is not None:
-        stdout.write(f"containers: {made} trips\n")
+    if not Trip.objects.exists():
+        made = 0
+        for scenario in _scenarios(rng):
+            _run(rng, road, scenario)
+            made += 1
+        if stdout is not None:
+            stdout.write(f"containers: {made} trips\n")
+    if scale == "bureau":  # five years of cleared crossings besides, streamed: ``bulkseed.py``
+        from openciq.trace.containers import bulkseed
+
+        bulkseed.seed_bureau(rng=rng, actor=actor, progress=lambda text: print(text, flush=True))
 
 
 # --- Places, people, registers ----------------------------------------------------------------------
@@ -150,7 +153,7 @@ def _ports(codes: tuple[str, ...]) -> list[Port]:
     return list(Port.objects.filter(org_unit__code__in=codes, is_active=True).order_by("code"))
 
 
-def _road(rng: random.Random, actor: Any) -> Road | None:
+def road_places(rng: random.Random, actor: Any) -> Road | None:
     origins, destinations = _ports(("DG",)), _ports(("GZ", "HG"))
     if not origins or not destinations:
         return None
@@ -245,7 +248,7 @@ def _scenarios(rng: random.Random) -> Iterator[Scenario]:
         yield Scenario(outcome, hours)
 
 
-def _read(
+def gateway_read(
     place: Location, when: dt.datetime, *uris: str, biz_step: str = "", **extension: Any
 ) -> dict[str, Any]:
     """A gateway's ObjectEvent: the container and/or seal read at ``place``."""
@@ -329,7 +332,7 @@ def _on_the_road(
 ) -> None:
     container, seal = trip.container.uri, trip.seal.uri
     battery = rng.randrange(55, 100)
-    yard_read = _read(
+    yard_read = gateway_read(
         trip.sealing_location,
         start + dt.timedelta(minutes=8),
         container,
@@ -338,15 +341,15 @@ def _on_the_road(
         battery=battery,
     )
     first = start + dt.timedelta(minutes=rng.randrange(35, 70))
-    checkpoint_read = _read(
+    checkpoint_read = gateway_read(
         road.checkpoints["DG"], first, seal, biz_step="departing", sealStatus="sealed", battery=battery - 1
     )
     if outcome == "battery":
-        checkpoint_read = _read(
+        checkpoint_read = gateway_read(
             road.checkpoints["DG"], first, seal, biz_step="departing", sealStatus="sealed", battery=12
         )
     if outcome == "alarm_tamper":
-        checkpoint_read = _read(
+        checkpoint_read = gateway_read(
             road.checkpoints["DG"], first, seal, sealStatus="tampered", battery=battery - 1
         )
     _capture(road, first + dt.timedelta(minutes=1), yard_read, checkpoint_read)
@@ -357,7 +360,9 @@ def _on_the_road(
         _capture(
             road,
             when,
-            _read(road.depot, when, container, seal, disposition="container_open", sealStatus="opened"),
+            gateway_read(
+                road.depot, when, container, seal, disposition="container_open", sealStatus="opened"
+            ),
         )
         alert = SupervisionAlert.objects.filter(key__startswith=services.alert_key(trip)).first()
         if alert is not None:
@@ -369,7 +374,7 @@ def _on_the_road(
     if outcome in ("alarm_mismatch", "cleared_after_alarm"):
         # A lock that is in no register: the declared one was swapped (or mistyped at sealing).
         gate_uris = [container, identifiers.seal(f"HKGD-{rng.randrange(90000000, 99999999)}")]
-    gate = _read(
+    gate = gateway_read(
         road.lanes[branch], arrival, *gate_uris, biz_step="arriving", sealStatus="sealed", battery=battery - 2
     )
     _capture(road, arrival + dt.timedelta(seconds=30), gate)

@@ -440,7 +440,7 @@ def batch_release(*, actor: Any, batch_id: int) -> LoadingBatch:
     return batch
 
 
-def _receipt_place(uri: str | None, errors: dict[str, list[str]]) -> Location | None:
+def receipt_place(uri: str | None, errors: dict[str, list[str]]) -> Location | None:
     if uri:
         place = Location.objects.filter(uri=uri.strip()).first()
         if place is None:
@@ -495,7 +495,7 @@ def batch_receive_hk(
     if batch.released_at and at < batch.released_at:
         errors.setdefault("received_at", []).append(_("The batch left the farm after this time."))
     read = _read_uris(read_numbers, errors)
-    place = _receipt_place(read_point, errors)
+    place = receipt_place(read_point, errors)
     refuse(errors, _("The receipt was not recorded."))
     assert place is not None
     entries = list(batch.entries.filter(loaded=True).order_by("id"))

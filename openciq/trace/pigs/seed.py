@@ -13,8 +13,8 @@ withdrawal period. The history is spread over the last days by running the servi
 set back (audit events keep the real time). The Guangzhou farm belongs to the enterprise the demo
 enterprise user acts for, so that user sees a farm of their own.
 
-``--scale bureau`` (93 farms, 2.73 million pigs, 68,233 batches a year) is not seeded here yet:
-it will stream through the repository's bulk path when the lead briefs it.
+``--scale bureau`` (93 farms, 2.73 million pigs, 68,233 loading batches over five years, about
+30 million events) streams through the repository's bulk path: ``bulkseed.py``.
 """
 
 from __future__ import annotations
@@ -137,8 +137,13 @@ def _say(stdout: Any, text: str) -> None:
 
 def seed(*, scale: str, rng: random.Random, actor: Any, stdout: Any = None) -> None:
     """The seeder registered for ``openciq seed`` (after accounts and master data)."""
-    if scale != "demo" or not OrgUnit.objects.filter(code="GZ").exists():
-        return  # bureau scale comes later; ``--only pigs`` on an empty database does nothing
+    if not OrgUnit.objects.filter(code="GZ").exists():
+        return  # ``--only pigs`` on an empty database does nothing
+    if scale == "bureau":
+        from openciq.trace.pigs import bulkseed  # it builds on this module's farms
+
+        bulkseed.seed_bureau(rng=rng, actor=actor, progress=lambda text: print(text, flush=True))
+        return
     if Farm.objects.filter(registration_number__in=[f.number for f in FARMS]).exists():
         return
     world = _Demo(rng=rng, actor=actor)

@@ -139,11 +139,11 @@ def find_animals(
     )
     unknown = [n for n in wanted if n not in known]
     if unknown:
-        numbers = {"numbers": ", ".join(unknown[:20])}
+        listed = {"numbers": ", ".join(unknown[:20])}
         if farm is not None:
-            message = _("No pig on this farm has the number(s) %(numbers)s.") % numbers
+            message = _("No pig on this farm has the number(s) %(numbers)s.") % listed
         else:
-            message = _("No registered pig has the number(s) %(numbers)s.") % numbers
+            message = _("No registered pig has the number(s) %(numbers)s.") % listed
         errors.setdefault(name, []).append(message)
     return list(found.values())
 

@@ -18,8 +18,9 @@ of the Wenjindu branch, whose worklist holds the held trucks, and ``packer_sz``,
 Shenzhen packing house. The Wenjindu land port (``CNWJD``, under the Wenjindu branch), through
 which vegetables have gone to Hong Kong for decades, is added to the ports when missing.
 
-``--scale bureau`` is not seeded here yet (the lead will brief it); the plan is a stream of trips
-written through the repository's bulk path in chunks.
+At ``--scale bureau`` five years of trips (300 planting bases, 8,000 crates, 800 trucks, 36,500
+trips, about 1.85 million events) are added besides, through the repository's bulk path:
+``bulkseed.py``.
 """
 
 from __future__ import annotations
@@ -90,20 +91,23 @@ def clock(days_ago: float) -> Iterator[None]:
 
 def seed(*, scale: str, rng: random.Random, actor: Any, stdout: Any = None) -> None:
     """The seeder registered for ``openciq seed`` (after accounts and master data)."""
-    if scale != "demo" or not OrgUnit.objects.filter(code="SZ").exists():
-        return  # bureau scale comes later; ``--only vegetables`` on an empty database does nothing
-    if PlantingBase.objects.filter(registration_number=BASES[0][0]).exists():
-        return
-    demo = _Demo(rng=rng, actor=actor)
-    if not demo.ready():
-        return
-    demo.registers()
-    demo.trips()
-    if stdout is not None:
-        stdout.write(
-            f"vegetables: {PlantingBase.objects.count()} bases, {HarvestLot.objects.count()} lots, "
-            f"{Crate.objects.count()} crates, {Shipment.objects.count()} shipments"
-        )
+    if not OrgUnit.objects.filter(code="SZ").exists():
+        return  # ``--only vegetables`` on an empty database does nothing
+    if not PlantingBase.objects.filter(registration_number=BASES[0][0]).exists():
+        demo = _Demo(rng=rng, actor=actor)
+        if not demo.ready():
+            return
+        demo.registers()
+        demo.trips()
+        if stdout is not None:
+            stdout.write(
+                f"vegetables: {PlantingBase.objects.count()} bases, {HarvestLot.objects.count()} lots, "
+                f"{Crate.objects.count()} crates, {Shipment.objects.count()} shipments"
+            )
+    if scale == "bureau":  # five years of trips besides, streamed: ``bulkseed.py``
+        from openciq.trace.vegetables import bulkseed
+
+        bulkseed.seed_bureau(rng=rng, actor=actor, progress=lambda text: print(text, flush=True))
 
 
 class _Demo:

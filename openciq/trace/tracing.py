@@ -16,7 +16,6 @@ The walk is breadth-first with a window per identifier, reads only through the i
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -76,57 +75,78 @@ class _Row:
     event_time: dt.datetime
 
 
-def _rows(epc_id: int) -> list[_Row]:
-    return [
-        _Row(*values)
-        for values in EventEpc.objects.filter(epc_id=epc_id)
-        .order_by("event__event_time", "event_id")
-        .values_list("event_id", "role", "event__type", "event__action", "event__event_time")
-    ]
+_CHUNK = 5000  # ids per IN list (SQLite allows 32,766 parameters, PostgreSQL 65,535)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield list(ids[start : start + _CHUNK])
+
+
+def _rows(epc_ids: Sequence[int]) -> dict[int, list[_Row]]:
+    """Identifier id → its events (oldest first), for all of ``epc_ids`` at once."""
+    found: dict[int, list[_Row]] = {epc_id: [] for epc_id in epc_ids}
+    for chunk in _chunks(epc_ids):
+        for epc_id, event_id, role, type_, action, event_time in (
+            EventEpc.objects.filter(epc_id__in=chunk)
+            .order_by("epc_id", "event__event_time", "event_id", "role")
+            .values_list("epc_id", "event_id", "role", "event__type", "event__action", "event__event_time")
+        ):
+            found[epc_id].append(_Row(event_id, role, type_, action, event_time))
+    return found
 
 
 def _links(event_ids: Iterable[int], roles: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
     """Event id → (epc id, role) of the given roles."""
     found: dict[int, list[tuple[int, int]]] = {}
-    ids = list(event_ids)
-    if not ids:
-        return found
-    for event_id, epc_id, role in EventEpc.objects.filter(event_id__in=ids, role__in=roles).values_list(
-        "event_id", "epc_id", "role"
-    ):
-        found.setdefault(event_id, []).append((epc_id, role))
+    for chunk in _chunks(sorted(set(event_ids))):
+        # Ordered on the link's own columns (the model's ordering would join the event and the
+        # identifier to sort by them).
+        for event_id, epc_id, role in (
+            EventEpc.objects.filter(event_id__in=chunk, role__in=roles)
+            .order_by("event_id", "epc_id", "role")
+            .values_list("event_id", "epc_id", "role")
+        ):
+            found.setdefault(event_id, []).append((epc_id, role))
     return found
 
 
 def trace(identifier: str, *, max_nodes: int = 500, max_depth: int = 6) -> Trace:
-    """Walk containment and transformation from ``identifier`` (EPC URN, Digital Link or URI)."""
+    """Walk containment and transformation from ``identifier`` (EPC URN, Digital Link or URI).
+
+    The walk goes one depth at a time: the events of every identifier of a depth are read in one
+    query, and the identifiers they link to in at most four (one per relation the walk may still
+    follow from there), so a truck's trace costs a handful of queries, not a few per pig."""
     uri = canonical_identifier(identifier)
     root = Epc.objects.filter(uri=uri).values_list("id", flat=True).first()
     result = Trace(identifier=uri, found=root is not None)
     if root is None:
         return result
     nodes: dict[int, Node] = {root: Node(root, uri, "self", 0, Window())}
-    queue: deque[int] = deque([root])
+    level = [root]
     event_concerns: dict[int, set[int]] = {}
-    while queue:
-        epc_id = queue.popleft()
-        node = nodes[epc_id]
-        rows = _rows(epc_id)
-        for row in _own_rows(node, rows):
-            event_concerns.setdefault(row.event_id, set()).add(epc_id)
-        if node.depth >= max_depth:
-            continue
-        # All of the node's rows, not only those in its window: a pallet loaded on the truck at
-        # nine holds the crates packed on it at eight. Each link's window is cut to the node's.
-        for linked, relation, link_window, via in _neighbours(node, rows):
-            window = link_window.within(node.window)
-            if window is None or linked in nodes:
-                continue
-            if len(nodes) >= max_nodes:
-                result.truncated = True
-                break
-            nodes[linked] = Node(linked, "", relation, node.depth + 1, window, via)
-            queue.append(linked)
+    while level:
+        rows = _rows(level)
+        for epc_id in level:
+            for row in _own_rows(nodes[epc_id], rows[epc_id]):
+                event_concerns.setdefault(row.event_id, set()).add(epc_id)
+        growing = [epc_id for epc_id in level if nodes[epc_id].depth < max_depth]
+        links = _Links.read([(nodes[epc_id], rows[epc_id]) for epc_id in growing])
+        following: list[int] = []
+        for epc_id in growing:
+            node = nodes[epc_id]
+            # All of the node's rows, not only those in its window: a pallet loaded on the truck at
+            # nine holds the crates packed on it at eight. Each link's window is cut to the node's.
+            for linked, relation, link_window, via in _links_of(node, rows[epc_id], links):
+                window = link_window.within(node.window)
+                if window is None or linked in nodes:
+                    continue
+                if len(nodes) >= max_nodes:
+                    result.truncated = True
+                    break
+                nodes[linked] = Node(linked, "", relation, node.depth + 1, window, via)
+                following.append(linked)
+        level = following
     uris = dict(Epc.objects.filter(id__in=list(nodes)).values_list("id", "uri"))
     for node in nodes.values():
         node.uri = uris.get(node.epc_id, node.uri)
@@ -185,60 +205,97 @@ _ONWARDS = {
 }
 
 
-def _neighbours(node: Node, rows: Sequence[_Row]) -> Iterable[tuple[int, str, Window, int]]:
+_INPUT_ROLES = (EpcRole.INPUT, EpcRole.INPUT_QUANTITY)
+_OUTPUT_ROLES = (EpcRole.OUTPUT, EpcRole.OUTPUT_QUANTITY)
+
+
+@dataclass
+class _Links:
+    """The identifiers the events of one depth link to, by event: the parents of events naming a
+    node as a child, the children of events naming it as the parent, the outputs of its
+    transformations as an input and the inputs of those it came out of. Only what the walk may
+    follow from each node is read (a truck reached from a pig goes up, never down to the other
+    pigs of its other journeys)."""
+
+    parents: dict[int, list[tuple[int, int]]]
+    children: dict[int, list[tuple[int, int]]]
+    outputs: dict[int, list[tuple[int, int]]]
+    inputs: dict[int, list[tuple[int, int]]]
+
+    @classmethod
+    def read(cls, level: Sequence[tuple[Node, Sequence[_Row]]]) -> _Links:
+        wanted: dict[str, set[int]] = {"container": set(), "content": set(), "output": set(), "input": set()}
+        for node, rows in level:
+            allowed = _ONWARDS[node.relation]
+            for row in rows:
+                if row.type in _CONTAINERS:
+                    if row.role in _CHILD_ROLES and "container" in allowed:
+                        wanted["container"].add(row.event_id)
+                    elif row.role == EpcRole.PARENT and row.action != Action.DELETE and "content" in allowed:
+                        wanted["content"].add(row.event_id)
+                elif row.type == EventType.TRANSFORMATION:
+                    if row.role in _INPUT_ROLES and "output" in allowed:
+                        wanted["output"].add(row.event_id)
+                    elif row.role in _OUTPUT_ROLES and "input" in allowed:
+                        wanted["input"].add(row.event_id)
+        return cls(
+            parents=_links(wanted["container"], (EpcRole.PARENT,)),
+            children=_links(wanted["content"], _CHILD_ROLES),
+            outputs=_links(wanted["output"], _OUTPUT_ROLES),
+            inputs=_links(wanted["input"], _INPUT_ROLES),
+        )
+
+
+def _links_of(node: Node, rows: Sequence[_Row], links: _Links) -> Iterable[tuple[int, str, Window, int]]:
+    """Identifiers linked to ``node`` by its events, in the directions the walk goes on from it
+    (:data:`_ONWARDS`): containers while it was inside them, contents while they were inside it,
+    transformation inputs before and outputs after."""
     allowed = _ONWARDS[node.relation]
-    for linked, relation, window, via in _links_of(node, rows):
-        if relation in allowed:
-            yield linked, relation, window, via
-
-
-def _links_of(node: Node, rows: Sequence[_Row]) -> Iterable[tuple[int, str, Window, int]]:
-    """Identifiers linked to ``node`` by its events: containers while it was inside them, contents
-    while they were inside it, transformation inputs before and outputs after."""
     containment = [row for row in rows if row.type in _CONTAINERS]
     transformation = [row for row in rows if row.type == EventType.TRANSFORMATION]
-    # As a child: the parent of each ADD/OBSERVE, until a DELETE naming this child and that parent.
-    as_child = [row for row in containment if row.role in _CHILD_ROLES]
-    as_parent = [row for row in containment if row.role == EpcRole.PARENT]
-    parents = _links((row.event_id for row in as_child), (EpcRole.PARENT,))
-    for row in as_child:
-        if row.action == Action.DELETE:
-            continue
-        for parent, _role in parents.get(row.event_id, ()):
+    if "container" in allowed:
+        # As a child: the parent of each ADD/OBSERVE, until a DELETE naming this child and that parent.
+        as_child = [row for row in containment if row.role in _CHILD_ROLES]
+        parents = links.parents
+        for row in as_child:
+            if row.action == Action.DELETE:
+                continue
+            for parent, _role in parents.get(row.event_id, ()):
+                end = next(
+                    (
+                        later.event_time
+                        for later in as_child
+                        if later.action == Action.DELETE
+                        and later.event_time >= row.event_time
+                        and any(p == parent for p, _ in parents.get(later.event_id, ()))
+                    ),
+                    _FAR_FUTURE,
+                )
+                yield parent, "container", Window(row.event_time, end), row.event_id
+    if "content" in allowed:
+        # As a parent: the children of each ADD/OBSERVE, until a DELETE of this parent.
+        as_parent = [row for row in containment if row.role == EpcRole.PARENT]
+        for row in as_parent:
+            if row.action == Action.DELETE:
+                continue
             end = next(
                 (
                     later.event_time
-                    for later in as_child
-                    if later.action == Action.DELETE
-                    and later.event_time >= row.event_time
-                    and any(p == parent for p, _ in parents.get(later.event_id, ()))
+                    for later in as_parent
+                    if later.action == Action.DELETE and later.event_time >= row.event_time
                 ),
                 _FAR_FUTURE,
             )
-            yield parent, "container", Window(row.event_time, end), row.event_id
-    # As a parent: the children of each ADD/OBSERVE, until a DELETE of this parent.
-    children = _links((row.event_id for row in as_parent), _CHILD_ROLES)
-    for row in as_parent:
-        if row.action == Action.DELETE:
-            continue
-        end = next(
-            (
-                later.event_time
-                for later in as_parent
-                if later.action == Action.DELETE and later.event_time >= row.event_time
-            ),
-            _FAR_FUTURE,
-        )
-        for child, _role in children.get(row.event_id, ()):
-            yield child, "content", Window(row.event_time, end), row.event_id
+            for child, _role in links.children.get(row.event_id, ()):
+                yield child, "content", Window(row.event_time, end), row.event_id
     # Transformations: outputs after, inputs before.
-    inputs = [row for row in transformation if row.role in (EpcRole.INPUT, EpcRole.INPUT_QUANTITY)]
-    outputs = [row for row in transformation if row.role in (EpcRole.OUTPUT, EpcRole.OUTPUT_QUANTITY)]
-    produced = _links((row.event_id for row in inputs), (EpcRole.OUTPUT, EpcRole.OUTPUT_QUANTITY))
-    for row in inputs:
-        for output, _role in produced.get(row.event_id, ()):
-            yield output, "output", Window(row.event_time, _FAR_FUTURE), row.event_id
-    consumed = _links((row.event_id for row in outputs), (EpcRole.INPUT, EpcRole.INPUT_QUANTITY))
-    for row in outputs:
-        for source, _role in consumed.get(row.event_id, ()):
-            yield source, "input", Window(_FAR_PAST, row.event_time), row.event_id
+    if "output" in allowed:
+        for row in transformation:
+            if row.role in _INPUT_ROLES:
+                for output, _role in links.outputs.get(row.event_id, ()):
+                    yield output, "output", Window(row.event_time, _FAR_FUTURE), row.event_id
+    if "input" in allowed:
+        for row in transformation:
+            if row.role in _OUTPUT_ROLES:
+                for source, _role in links.inputs.get(row.event_id, ()):
+                    yield source, "input", Window(_FAR_PAST, row.event_time), row.event_id

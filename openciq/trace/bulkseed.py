@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import queue
 import resource
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -272,6 +273,51 @@ def _produce(make: Callable[[], Iterator[Chunk]], pipe: Any) -> None:
         pipe.put((_DONE, None))
     except BaseException:
         pipe.put(traceback.format_exc())
+
+
+def load(
+    make: Callable[[], Iterator[Chunk]],
+    *,
+    job_id: int,
+    flow: str,
+    unit: str,
+    total: int,
+    done: int,
+    started: float,
+    fork: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Write every chunk of ``make()`` (made in a forked process when ``fork``), a progress line
+    after each (``flow``: ``unit`` done + written of ``total``), then mark the run's capture job
+    done. Returns the ``unit``s, events and rows written."""
+    from django.utils import timezone
+
+    from openciq.core.bulk import bulk_session
+    from openciq.trace.choices import CaptureStatus
+    from openciq.trace.models import CaptureJob
+
+    made = {unit: 0, "events": 0, "rows": 0}
+    with bulk_session():
+        for chunk in produce(make, fork=fork):
+            if isinstance(chunk, tuple):
+                break
+            made["rows"] += write_chunk(chunk)
+            made[unit] += chunk.units
+            made["events"] += chunk.events
+            if progress:
+                seconds = time.monotonic() - started
+                progress(
+                    f"  {flow}: {unit} {done + made[unit]:,}/{total:,} · {made['events']:,} events · "
+                    f"{made['rows']:,} rows · {made['events'] / seconds:,.0f} events/s · {seconds:,.0f} s · "
+                    f"peak RSS {peak_rss_mb():,.0f} MB"
+                )
+    CaptureJob.objects.filter(pk=job_id).update(
+        status=CaptureStatus.SUCCEEDED,
+        event_count=made["events"],
+        stored_count=made["events"],
+        finished_at=timezone.now(),
+    )
+    return made
 
 
 def vacuum_analyze(tables: Sequence[str]) -> None:

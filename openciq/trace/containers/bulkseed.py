@@ -36,10 +36,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from openciq.core import audit
-from openciq.core.bulk import bulk_session
 from openciq.core.models import Counter
 from openciq.trace import bulkseed, identifiers
-from openciq.trace.choices import CaptureSource, CaptureStatus
+from openciq.trace.choices import CaptureSource
 from openciq.trace.containers import epcis, seed, services
 from openciq.trace.containers.choices import ReadSealStatus, SealStatus, TripStatus
 from openciq.trace.containers.models import Container, Seal, Trip
@@ -350,25 +349,16 @@ def seed_bureau(
         serials={int(name.rsplit(".", 1)[1]): value for name, value in serials.items()},
         vendor=connection.vendor,
     )
-    made = {"trips": 0, "events": 0, "rows": 0}
-    with bulk_session():
-        for chunk in bulkseed.produce(lambda: generator.chunks(chunk_trips), fork=fork):
-            if isinstance(chunk, tuple):
-                break
-            made["rows"] += bulkseed.write_chunk(chunk)
-            made["trips"] += chunk.units
-            made["events"] += chunk.events
-            if progress:
-                seconds = time.monotonic() - started
-                progress(
-                    f"  containers: trips {done + made['trips']:,}/{len(plans):,} · {made['events']:,} events · "
-                    f"{made['events'] / seconds:,.0f} events/s · peak RSS {bulkseed.peak_rss_mb():,.0f} MB"
-                )
-    CaptureJob.objects.filter(pk=job.pk).update(
-        status=CaptureStatus.SUCCEEDED,
-        event_count=made["events"],
-        stored_count=made["events"],
-        finished_at=timezone.now(),
+    made = bulkseed.load(
+        lambda: generator.chunks(chunk_trips),
+        job_id=job.pk,
+        flow="containers",
+        unit="trips",
+        total=len(plans),
+        done=done,
+        started=started,
+        fork=fork,
+        progress=progress,
     )
     bulkseed.vacuum_analyze([spec.name for spec in ORDER] + ["containers_seal", "trace_capturejob"])
     summary = {**plan, **made, "seconds": round(time.monotonic() - started)}

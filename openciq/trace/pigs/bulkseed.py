@@ -61,11 +61,10 @@ from django.utils.translation import gettext as _
 
 from openciq.accounts.models import OrgUnit
 from openciq.core import audit
-from openciq.core.bulk import bulk_session
 from openciq.core.models import Counter
 from openciq.masterdata.models import Enterprise
 from openciq.trace import bulkseed, capture, identifiers
-from openciq.trace.choices import AlertKind, AlertSeverity, AlertStatus, CaptureSource, CaptureStatus
+from openciq.trace.choices import AlertKind, AlertSeverity, AlertStatus, CaptureSource
 from openciq.trace.models import CaptureJob, Epc, Event, Location, SupervisionAlert
 from openciq.trace.pigs import epcis, loading, services
 from openciq.trace.pigs import seed as demo
@@ -967,34 +966,18 @@ def seed_bureau(
             trucks=trucks,
             vendor=connection.vendor,
         )
-        made = {"batches": 0, "events": 0, "rows": 0}
-        with bulk_session():
-            for chunk in bulkseed.produce(lambda: generator.chunks(chunk_batches), fork=fork):
-                if isinstance(chunk, tuple):
-                    break
-                made["rows"] += bulkseed.write_chunk(chunk)
-                made["batches"] += chunk.units
-                made["events"] += chunk.events
-                if progress:
-                    seconds = time.monotonic() - started
-                    progress(
-                        f"  pigs: batches {done + made['batches']:,}/{len(plans):,} · {made['events']:,} events · "
-                        f"{made['rows']:,} rows · {made['events'] / seconds:,.0f} events/s · {seconds:,.0f} s · "
-                        f"peak RSS {bulkseed.peak_rss_mb():,.0f} MB"
-                    )
-        summary = {
-            **planned,
-            "batches": made["batches"],
-            "events": made["events"],
-            "rows": made["rows"],
-            "seconds": round(time.monotonic() - started),
-        }
-        CaptureJob.objects.filter(pk=job.pk).update(
-            status=CaptureStatus.SUCCEEDED,
-            event_count=made["events"],
-            stored_count=made["events"],
-            finished_at=timezone.now(),
+        made = bulkseed.load(
+            lambda: generator.chunks(chunk_batches),
+            job_id=job.pk,
+            flow="pigs",
+            unit="batches",
+            total=len(plans),
+            done=done,
+            started=started,
+            fork=fork,
+            progress=progress,
         )
+        summary = {**planned, **made, "seconds": round(time.monotonic() - started)}
     bulkseed.vacuum_analyze([spec.name for spec in ORDER] + ["trace_capturejob"])
     if progress:
         progress(f"  pigs seeded: {summary} · peak RSS {bulkseed.peak_rss_mb():,.0f} MB")

@@ -76,7 +76,6 @@ from django.utils.translation import gettext as _
 
 from openciq.accounts.models import OrgUnit
 from openciq.core import audit
-from openciq.core.bulk import bulk_session
 from openciq.core.models import Counter
 from openciq.masterdata.models import Enterprise, Product
 from openciq.trace import bulkseed, capture
@@ -86,7 +85,6 @@ from openciq.trace.choices import (
     AlertSeverity,
     AlertStatus,
     CaptureSource,
-    CaptureStatus,
     LocationKind,
 )
 from openciq.trace.models import CaptureJob, Epc, Event, Location, SupervisionAlert
@@ -1194,26 +1192,16 @@ def seed_bureau(
             serials=serials,
             vendor=connection.vendor,
         )
-        made = {"shipments": 0, "events": 0, "rows": 0}
-        with bulk_session():
-            for chunk in bulkseed.produce(lambda: generator.chunks(chunk_shipments), fork=fork):
-                if isinstance(chunk, tuple):
-                    break
-                made["rows"] += bulkseed.write_chunk(chunk)
-                made["shipments"] += chunk.units
-                made["events"] += chunk.events
-                if progress:
-                    seconds = time.monotonic() - started
-                    progress(
-                        f"  vegetables: shipments {done + made['shipments']:,}/{len(plans):,} · "
-                        f"{made['events']:,} events · {made['events'] / seconds:,.0f} events/s · "
-                        f"{seconds:,.0f} s · peak RSS {bulkseed.peak_rss_mb():,.0f} MB"
-                    )
-        CaptureJob.objects.filter(pk=job.pk).update(
-            status=CaptureStatus.SUCCEEDED,
-            event_count=made["events"],
-            stored_count=made["events"],
-            finished_at=timezone.now(),
+        made = bulkseed.load(
+            lambda: generator.chunks(chunk_shipments),
+            job_id=job.pk,
+            flow="vegetables",
+            unit="shipments",
+            total=len(plans),
+            done=done,
+            started=started,
+            fork=fork,
+            progress=progress,
         )
     bulkseed.vacuum_analyze([spec.name for spec in ORDER] + ["trace_capturejob"])
     summary = {**planned, **made, "seconds": round(time.monotonic() - started)}

@@ -23,6 +23,8 @@ PASSWORD = "Seal-2026-gate"
 
 
 def _ok(page: Any) -> None:
+    """A success message: the previous action's may still be on the page, so each step then waits
+    for what its own page shows (``wait_for``) rather than checking at once."""
     page.locator('.alert-success[role="alert"]').first.wait_for()
 
 
@@ -59,20 +61,20 @@ def test_inspector_handles_a_tamper_alarm_from_the_worklist_to_clearance(
     form.locator('textarea[name="inspect-note"]').fill("开箱查验，货物与申报相符；关锁锁杆被撬。")
     form.locator('button[type="submit"]').click()
     _ok(page)
-    assert page.locator('[data-inspection="conformant"]').is_visible()
+    page.locator('[data-inspection="conformant"]').wait_for()
 
     page.locator(f'button[data-bs-target="#resolve-{alert.pk}"]').click()
     resolve = page.locator(f'form[data-resolve-form="{alert.pk}"]')
     resolve.locator("textarea").fill("锁杆被撬，货物查验相符，更换关锁后放行。")
     resolve.locator('button[type="submit"]').click()
     _ok(page)
-    assert page.locator(f'[data-alert="{alert.pk}"][data-alert-status="resolved"]').is_visible()
+    page.locator(f'[data-alert="{alert.pk}"][data-alert-status="resolved"]').wait_for()
     assert page.locator("#held").count() == 0
 
     page.locator('button[data-bs-target="#action-clear"]').click()
     page.locator('form[data-action-form="clear"] button[type="submit"]').click()
     _ok(page)
-    assert page.locator('[data-trip-status="cleared"]').is_visible()
+    page.locator('[data-trip-status="cleared"]').wait_for()
     shot(page, "containers-trip-cleared.png")
 
     cleared = Trip.objects.get(pk=trip.pk)

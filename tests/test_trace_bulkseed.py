@@ -31,7 +31,16 @@ from openciq.trace.containers.models import Container, Seal, Trip
 from openciq.trace.models import CaptureJob, Epc, Event, EventEpc, SupervisionAlert
 from openciq.trace.pigs import bulkseed, epcis
 from openciq.trace.pigs.choices import AnimalStatus, BatchStatus, TagStatus
-from openciq.trace.pigs.models import Animal, BatchAnimal, ChannelRead, EarTag, Farm, LoadingBatch, Treatment
+from openciq.trace.pigs.models import (
+    Animal,
+    BatchAnimal,
+    ChannelRead,
+    EarTag,
+    Farm,
+    LoadingBatch,
+    Treatment,
+    animal_uri,
+)
 from openciq.trace.problems import errors
 from tests import personas
 from tests.factories import EnterpriseFactory
@@ -102,6 +111,23 @@ def test_a_pigs_lifetime_and_a_trucks_contents_are_traced(world: dict[str, Any])
     assert any(node.uri == entry.batch.vehicle_uri for node in found.nodes)
     truck = tracing.trace(entry.batch.vehicle_uri)
     assert tag.uri in {node.uri for node in truck.nodes}
+
+
+def test_a_pigs_lifetime_from_its_cn_number_holds_its_tags_journey(world: dict[str, Any]) -> None:
+    """The pig's lifetime identifier (its 畜禽标识 URI) is associated with its ear tag: the tag
+    stands for the pig, so the trace goes on from it to the loading, the truck and the receipt,
+    as a trace from the tag does."""
+    entry = BatchAnimal.objects.select_related("batch", "animal").order_by("id").first()
+    tag = entry.animal.tags.get(status=TagStatus.ACTIVE)
+    from_pig = tracing.trace(animal_uri(entry.animal.cn_number))
+    relations = {node.uri: node.relation for node in from_pig.nodes}
+    assert relations[tag.uri] == "associated"
+    assert relations[entry.batch.vehicle_uri] == "container"
+    steps = Counter(e.biz_step for e in from_pig.events)
+    assert {"loading", "receiving", "unloading", "inspecting"} <= set(steps)
+    assert steps[epcis.VACCINATING] == 8
+    from_tag = tracing.trace(tag.uri)
+    assert {e.pk for e in from_pig.events} == {e.pk for e in from_tag.events}
 
 
 def test_a_pigs_events_are_found_by_the_query_api(world: dict[str, Any]) -> None:

@@ -157,6 +157,7 @@ _LABELS: Final[Mapping[str, Mapping[str, Promise]]] = MappingProxyType(
 RELATION_LABELS: Final[Mapping[str, Promise]] = MappingProxyType(
     {
         "self": _("Searched identifier"),
+        "associated": pgettext_lazy("trace relation", "Associated"),
         "container": pgettext_lazy("trace relation", "Container"),
         "content": pgettext_lazy("trace relation", "Content"),
         "input": _("Input"),

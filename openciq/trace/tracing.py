@@ -5,7 +5,9 @@ Containment comes from the events themselves. An AggregationEvent or Association
 (or ``OBSERVE``) puts its children in its parent from its event time until a ``DELETE`` naming the
 child (or naming the parent with no children: everything unpacked). A TransformationEvent turns
 its inputs into its outputs: forwards from an input reaches the outputs, backwards from an output
-reaches the inputs. A crate's trace thus holds the pallet and truck it rode in while it rode in
+reaches the inputs. An AssociationEvent ties two identifiers of one thing for a while (a pig and
+its ear tag, a container and its seal): each stands for the other while they are together, so the
+walk goes on from the associated one in every direction, as from the identifier traced. A crate's trace thus holds the pallet and truck it rode in while it rode in
 them, the truck's seal and gate reads of that trip, and the harvest lot in the crate; a pig's
 trace holds its loading batch's truck for that journey and not the truck's other journeys.
 
@@ -49,7 +51,7 @@ class Node:
 
     epc_id: int
     uri: str
-    relation: str  # "self", "container", "content", "input", "output"
+    relation: str  # "self", "associated", "container", "content", "input", "output"
     depth: int
     window: Window
     via: int | None = None  # the event that linked it
@@ -184,6 +186,9 @@ def _own_rows(node: Node, rows: Sequence[_Row]) -> Iterable[_Row]:
     if node.relation == "self":
         yield from rows
         return
+    if node.relation == "associated":  # the same thing while they are together
+        yield from (row for row in rows if row.event_time in node.window)
+        return
     is_class = bool(rows) and all(row.role in CLASS_ROLES for row in rows)
     for row in rows:
         if row.role in _CHILD_ROLES and row.event_id != node.via:
@@ -198,6 +203,7 @@ def _own_rows(node: Node, rows: Sequence[_Row]) -> Iterable[_Row]:
 # from contents, backwards from an input, forwards from an output (never sideways to siblings).
 _ONWARDS = {
     "self": frozenset({"container", "content", "input", "output"}),
+    "associated": frozenset({"container", "content", "input", "output"}),
     "container": frozenset({"container", "input"}),
     "content": frozenset({"content", "output"}),
     "input": frozenset({"container", "input"}),
@@ -246,6 +252,12 @@ class _Links:
         )
 
 
+def _relation(row: _Row, containment: str) -> str:
+    """How an identifier linked by a containment event relates: ``associated`` through an
+    AssociationEvent (the same thing), else ``containment`` (``container`` or ``content``)."""
+    return "associated" if row.type == EventType.ASSOCIATION else containment
+
+
 def _links_of(node: Node, rows: Sequence[_Row], links: _Links) -> Iterable[tuple[int, str, Window, int]]:
     """Identifiers linked to ``node`` by its events, in the directions the walk goes on from it
     (:data:`_ONWARDS`): containers while it was inside them, contents while they were inside it,
@@ -271,7 +283,7 @@ def _links_of(node: Node, rows: Sequence[_Row], links: _Links) -> Iterable[tuple
                     ),
                     _FAR_FUTURE,
                 )
-                yield parent, "container", Window(row.event_time, end), row.event_id
+                yield parent, _relation(row, "container"), Window(row.event_time, end), row.event_id
     if "content" in allowed:
         # As a parent: the children of each ADD/OBSERVE, until a DELETE of this parent.
         as_parent = [row for row in containment if row.role == EpcRole.PARENT]
@@ -287,7 +299,7 @@ def _links_of(node: Node, rows: Sequence[_Row], links: _Links) -> Iterable[tuple
                 _FAR_FUTURE,
             )
             for child, _role in links.children.get(row.event_id, ()):
-                yield child, "content", Window(row.event_time, end), row.event_id
+                yield child, _relation(row, "content"), Window(row.event_time, end), row.event_id
     # Transformations: outputs after, inputs before.
     if "output" in allowed:
         for row in transformation:

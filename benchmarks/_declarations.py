@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -50,46 +49,21 @@ def main(
         harness._django_setup()
         (prepare if args.child == "prepare" else measure)(args)
         return
-    passed = _without_database(sys.argv[1:])
+    passed = harness.without(sys.argv[1:], ["--database"])
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    failed = [db for db in databases if not _run(db, args, passed)]
+    failed = [
+        db
+        for db in databases
+        if not harness.run_children(
+            db,
+            passed=passed,
+            env=harness._child_env(db),
+            skipped_ok=args.database == "both",
+            postgres_database=harness.POSTGRES_DATABASE if db == "postgresql" else None,
+        )
+    ]
     if failed:
         sys.exit(f"\nfailed: {', '.join(failed)}")
-
-
-def _without_database(argv: list[str]) -> list[str]:
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--database":
-            skip = True
-        elif not arg.startswith("--database="):
-            out.append(arg)
-    return out
-
-
-def _run(database: str, args: argparse.Namespace, passed: list[str]) -> bool:
-    print(f"\n=== {database} ===", flush=True)
-    if database == "postgresql":
-        error = harness._ensure_postgres_database()
-        if error:
-            print(f"PostgreSQL at {harness.POSTGRES_SERVER} is unreachable, skipped: {error}", flush=True)
-            return bool(args.database == "both")
-    for role in ("prepare", "measure"):
-        command = [
-            sys.executable,
-            str(Path(sys.argv[0]).resolve()),
-            *passed,
-            "--child",
-            role,
-            "--database",
-            database,
-        ]
-        if subprocess.run(command, env=harness._child_env(database), cwd=harness.PROJECT_DIR).returncode != 0:
-            print(f"{database}: the {role} step failed (see above)", flush=True)
-            return False
-    return True
 
 
 # --- Data ---------------------------------------------------------------------------------------

@@ -65,27 +65,62 @@ def _django_setup() -> None:
 
 
 def _run_database(database: str, args: argparse.Namespace) -> bool:
-    print(f"\n=== {database} ===", flush=True)
-    if database == "postgresql":
-        error = _ensure_postgres_database()
+    return run_children(
+        database,
+        passed=["--requests", str(args.requests)],
+        env=_child_env(database),
+        skipped_ok=args.database == "both",  # a failure only when PostgreSQL was asked for by name
+        postgres_database=POSTGRES_DATABASE if database == "postgresql" else None,
+    )
+
+
+def run_children(
+    database: str,
+    *,
+    passed: Sequence[str],
+    env: dict[str, str],
+    skipped_ok: bool,
+    postgres_database: str | None = None,
+    title: str | None = None,
+) -> bool:
+    """Run this script's ``prepare`` then ``measure`` step for ``database``, each in a child
+    process with ``env`` and the caller's options ``passed``. ``postgres_database`` is created
+    first if missing; when its server cannot be reached the database is skipped, which counts as
+    a success when ``skipped_ok`` (PostgreSQL was not asked for by name)."""
+    print(f"\n=== {title or database} ===", flush=True)
+    if postgres_database is not None:
+        error = ensure_postgres_database(postgres_database)
         if error:
             print(f"PostgreSQL at {POSTGRES_SERVER} is unreachable, skipped: {error}", flush=True)
-            return bool(args.database == "both")  # a failure only when PostgreSQL was asked for by name
+            return skipped_ok
     for role in ("prepare", "measure"):
         command = [
             sys.executable,
             str(Path(sys.argv[0]).resolve()),
+            *passed,
             "--child",
             role,
             "--database",
             database,
-            "--requests",
-            str(args.requests),
         ]
-        if subprocess.run(command, env=_child_env(database), cwd=PROJECT_DIR).returncode != 0:
+        if subprocess.run(command, env=env, cwd=PROJECT_DIR).returncode != 0:
             print(f"{database}: the {role} step failed (see above)", flush=True)
             return False
     return True
+
+
+def without(argv: Sequence[str], options: Sequence[str], flags: Sequence[str] = ()) -> list[str]:
+    """``argv`` less the ``options`` (with their values, as ``--x v`` or ``--x=v``) and the
+    ``flags`` (no value): what a parent passes on to its children."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in options:
+            skip = True
+        elif not arg.startswith(tuple(f"{option}=" for option in options)) and arg not in flags:
+            out.append(arg)
+    return out
 
 
 def _child_env(database: str) -> dict[str, str]:
@@ -104,16 +139,15 @@ def _child_env(database: str) -> dict[str, str]:
     )
 
 
-def _ensure_postgres_database() -> str | None:
-    """Create the benchmark database if missing; the error text if the server cannot be reached."""
+def ensure_postgres_database(name: str = POSTGRES_DATABASE) -> str | None:
+    """Create the benchmark database ``name`` if missing; the error text if the server cannot be
+    reached."""
     import psycopg
 
     try:
         with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=5) as conn:
-            if not conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [POSTGRES_DATABASE]
-            ).fetchone():
-                conn.execute(f'CREATE DATABASE "{POSTGRES_DATABASE}"')
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
         return " ".join(str(exc).split())
     return None

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import _declarations as declarations
@@ -59,7 +57,7 @@ def main(
         harness._django_setup()
         (prepare if args.child == "prepare" else measure)(args)
         return
-    passed = _without(sys.argv[1:], ("--database", "--database-url"))
+    passed = harness.without(sys.argv[1:], ["--database", "--database-url"])
     if args.database_url:
         targets = [
             ("postgresql" if args.database_url.startswith("postgres") else "sqlite", args.database_url)
@@ -67,62 +65,20 @@ def main(
     else:
         names = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
         targets = [(name, DATABASE_URLS[name]) for name in names]
-    failed = [name for name, url in targets if not _run(name, url, args, passed)]
+    failed = [
+        name
+        for name, url in targets
+        if not harness.run_children(
+            name,
+            passed=passed,
+            env={**harness._child_env("sqlite"), "DATABASE_URL": url},
+            skipped_ok=args.database == "both",
+            postgres_database=POSTGRES_DATABASE if url == DATABASE_URLS["postgresql"] else None,
+            title=f"{name} ({url.rsplit('@', 1)[-1]})",
+        )
+    ]
     if failed:
         sys.exit(f"\nfailed: {', '.join(failed)}")
-
-
-def _without(argv: list[str], flags: tuple[str, ...]) -> list[str]:
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in flags:
-            skip = True
-        elif not arg.startswith(tuple(f"{f}=" for f in flags)):
-            out.append(arg)
-    return out
-
-
-def _run(database: str, url: str, args: argparse.Namespace, passed: list[str]) -> bool:
-    print(f"\n=== {database} ({url.rsplit('@', 1)[-1]}) ===", flush=True)
-    if url == DATABASE_URLS["postgresql"]:
-        error = ensure_postgres_database()
-        if error:
-            print(f"PostgreSQL at {harness.POSTGRES_SERVER} is unreachable, skipped: {error}", flush=True)
-            return bool(args.database == "both")
-    env = {**harness._child_env("sqlite"), "DATABASE_URL": url}
-    for role in ("prepare", "measure"):
-        command = [
-            sys.executable,
-            str(Path(sys.argv[0]).resolve()),
-            *passed,
-            "--child",
-            role,
-            "--database",
-            database,
-        ]
-        if subprocess.run(command, env=env, cwd=harness.PROJECT_DIR).returncode != 0:
-            print(f"{database}: the {role} step failed (see above)", flush=True)
-            return False
-    return True
-
-
-def ensure_postgres_database() -> str | None:
-    """Create ``openciq_bench_lims`` if missing; the error text if the server cannot be reached."""
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            f"{harness.POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=5
-        ) as conn:
-            if not conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [POSTGRES_DATABASE]
-            ).fetchone():
-                conn.execute(f'CREATE DATABASE "{POSTGRES_DATABASE}"')
-    except psycopg.OperationalError as exc:
-        return " ".join(str(exc).split())
-    return None
 
 
 def quiet() -> None:

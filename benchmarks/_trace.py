@@ -26,10 +26,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import _declarations as declarations
@@ -219,52 +217,21 @@ def main(
         harness._django_setup()
         (prepare if args.child == "prepare" else measure)(args)
         return
-    passed = declarations._without_database(sys.argv[1:])
+    passed = harness.without(sys.argv[1:], ["--database"])
     names = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    failed = [name for name in names if not _run(name, args, passed)]
+    failed = [
+        name
+        for name in names
+        if not harness.run_children(
+            name,
+            passed=passed,
+            env={**harness._child_env(name), "DATABASE_URL": DATABASE_URLS[name]},
+            skipped_ok=args.database == "both",
+            postgres_database=POSTGRES_DATABASE if name == "postgresql" else None,
+        )
+    ]
     if failed:
         sys.exit(f"\nfailed: {', '.join(failed)}")
-
-
-def _run(database: str, args: argparse.Namespace, passed: list[str]) -> bool:
-    print(f"\n=== {database} ===", flush=True)
-    if database == "postgresql":
-        error = ensure_postgres_database()
-        if error:
-            print(f"PostgreSQL at {harness.POSTGRES_SERVER} is unreachable, skipped: {error}", flush=True)
-            return bool(args.database == "both")
-    env = {**harness._child_env(database), "DATABASE_URL": DATABASE_URLS[database]}
-    for role in ("prepare", "measure"):
-        command = [
-            sys.executable,
-            str(Path(sys.argv[0]).resolve()),
-            *passed,
-            "--child",
-            role,
-            "--database",
-            database,
-        ]
-        if subprocess.run(command, env=env, cwd=harness.PROJECT_DIR).returncode != 0:
-            print(f"{database}: the {role} step failed (see above)", flush=True)
-            return False
-    return True
-
-
-def ensure_postgres_database() -> str | None:
-    """Create ``openciq_bench_trace`` if missing; the error text if the server cannot be reached."""
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            f"{harness.POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=5
-        ) as conn:
-            if not conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [POSTGRES_DATABASE]
-            ).fetchone():
-                conn.execute(f'CREATE DATABASE "{POSTGRES_DATABASE}"')
-    except psycopg.OperationalError as exc:
-        return " ".join(str(exc).split())
-    return None
 
 
 header = declarations.header

@@ -167,13 +167,10 @@ def _missing(database: str, args: argparse.Namespace) -> str | None:
 
 def _make_data(database: str, args: argparse.Namespace) -> bool:
     if database == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{harness.POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-            if not conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [args.postgres_database]
-            ).fetchone():
-                conn.execute(f'CREATE DATABASE "{args.postgres_database}"')
+        error = harness.ensure_postgres_database(args.postgres_database)
+        if error:
+            print(f"PostgreSQL at {harness.POSTGRES_SERVER} is unreachable: {error}", flush=True)
+            return False
     env = {
         **_env(database, args),
         "OPENCIQ_DATA_DIR": args.data_dir if database == "sqlite" else str(SERVING_DIR),
@@ -223,15 +220,7 @@ def _run(database: str, args: argparse.Namespace) -> bool:
 
 
 def _passed(argv: list[str]) -> list[str]:
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in ("--database", "--child"):
-            skip = True
-        elif not arg.startswith(("--database=", "--child=")) and arg != "--make-data":
-            out.append(arg)
-    return out
+    return harness.without(argv, ["--database", "--child"], flags=["--make-data"])
 
 
 # --- samples --------------------------------------------------------------------------------------

@@ -119,6 +119,20 @@ class Events:
         self.next_event, self.next_epc = next_event, next_epc
         self.fresh: dict[str, int] = {}
 
+    @classmethod
+    def for_run(
+        cls, job_id: int, ids: Mapping[str, int], *, locations: Mapping[str, int], known: Mapping[str, int]
+    ) -> Events:
+        """The events of a run writing into capture job ``job_id``, ids from ``next_ids``."""
+        return cls(
+            Adapter(connection.vendor),
+            capture_job_id=job_id,
+            locations=locations,
+            known=known,
+            next_event=ids[Event._meta.db_table],
+            next_epc=ids[Epc._meta.db_table],
+        )
+
     def start_chunk(self) -> None:
         self.fresh = {}
 
@@ -212,6 +226,21 @@ def write_chunk(chunk: Chunk) -> int:
         for counter, value in chunk.counters.items():
             advance_to(counter, value)
     return written
+
+
+def open_run(actor: Any, action: str, changes: Mapping[str, Any]) -> Any:
+    """The run's capture job (source ``seed``) and its one audit event ``action``, in one
+    transaction; the job's counts are filled in at the end (:func:`load`)."""
+    from openciq.core import audit
+    from openciq.trace.choices import CaptureSource
+    from openciq.trace.models import CaptureJob
+
+    with audit.scope(), transaction.atomic():
+        job = CaptureJob.objects.create(
+            actor=actor, source=CaptureSource.SEED, media_type="application/ld+json", event_count=0
+        )
+        audit.record(actor=actor, action=action, obj=job, changes=dict(changes))
+    return job
 
 
 def next_ids(*models_: type[models.Model]) -> dict[str, int]:

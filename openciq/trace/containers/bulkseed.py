@@ -32,17 +32,15 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from openciq.core import audit
 from openciq.core.models import Counter
 from openciq.trace import bulkseed, identifiers
-from openciq.trace.choices import CaptureSource
 from openciq.trace.containers import epcis, seed, services
 from openciq.trace.containers.choices import ReadSealStatus, SealStatus, TripStatus
 from openciq.trace.containers.models import Container, Seal, Trip
-from openciq.trace.models import CaptureJob, Epc, Event
+from openciq.trace.models import Epc, Event
 
 BUREAU = {"trips": 60_000, "seals": 800, "containers": 5_000, "years": 5}
 CHUNK_TRIPS = 2_000
@@ -316,11 +314,7 @@ def seed_bureau(
         ).values_list("uri", "pk")
     )
     plan = {"trips": len(plans) - done, "period": f"{first}/{until}", "seals": len(register)}
-    with audit.scope(), transaction.atomic():
-        job = CaptureJob.objects.create(
-            actor=actor, source=CaptureSource.SEED, media_type="application/ld+json"
-        )
-        audit.record(actor=actor, action="containers.bureau_seeded", obj=job, changes=plan)
+    job = bulkseed.open_run(actor, "containers.bureau_seeded", plan)
     ids = bulkseed.next_ids(Event, Epc, Trip, Container)
     years_seen = {p.start.year for p in plans}
     serials = dict(
@@ -337,14 +331,7 @@ def seed_bureau(
         seals=register,
         containers=numbers,
         known_containers=known,
-        events=bulkseed.Events(
-            bulkseed.Adapter(connection.vendor),
-            capture_job_id=job.pk,
-            locations=locations,
-            known=epcs,
-            next_event=ids[Event._meta.db_table],
-            next_epc=ids[Epc._meta.db_table],
-        ),
+        events=bulkseed.Events.for_run(job.pk, ids, locations=locations, known=epcs),
         ids=ids,
         serials={int(name.rsplit(".", 1)[1]): value for name, value in serials.items()},
         vendor=connection.vendor,

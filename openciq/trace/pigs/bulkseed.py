@@ -55,17 +55,16 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from openciq.accounts.models import OrgUnit
-from openciq.core import audit
 from openciq.core.models import Counter
 from openciq.masterdata.models import Enterprise
 from openciq.trace import bulkseed, capture, identifiers
-from openciq.trace.choices import AlertKind, AlertSeverity, AlertStatus, CaptureSource
-from openciq.trace.models import CaptureJob, Epc, Event, Location, SupervisionAlert
+from openciq.trace.choices import AlertKind, AlertSeverity, AlertStatus
+from openciq.trace.models import Epc, Event, Location, SupervisionAlert
 from openciq.trace.pigs import epcis, loading, services
 from openciq.trace.pigs import seed as demo
 from openciq.trace.pigs.choices import (
@@ -934,13 +933,7 @@ def seed_bureau(
             "pigs": sum(p.pigs for p in plans[done:]),
             "period": f"{first}/{until}",
         }
-        # The run's one audit event, with its capture job (the job's counts are filled in at the
-        # end: bookkeeping, like a capture's).
-        with audit.scope(), transaction.atomic():
-            job = CaptureJob.objects.create(
-                actor=actor, source=CaptureSource.SEED, media_type="application/ld+json", event_count=0
-            )
-            audit.record(actor=actor, action="pigs.bureau_seeded", obj=job, changes=planned)
+        job = bulkseed.open_run(actor, "pigs.bureau_seeded", planned)
         ids = bulkseed.next_ids(Event, Epc, Animal, EarTag, Treatment, LoadingBatch, SupervisionAlert)
         years_seen = {p.day.year for p in plans}
         serials = dict(
@@ -951,14 +944,7 @@ def seed_bureau(
         generator = Generator(
             plans=plans[done:],
             farms=rows,
-            events=bulkseed.Events(
-                bulkseed.Adapter(connection.vendor),
-                capture_job_id=job.pk,
-                locations=locations,
-                known=known,
-                next_event=ids[Event._meta.db_table],
-                next_epc=ids[Epc._meta.db_table],
-            ),
+            events=bulkseed.Events.for_run(job.pk, ids, locations=locations, known=known),
             ids=ids,
             serials={int(name.rsplit(".", 1)[1]): value for name, value in serials.items()},
             actor_id=actor.pk,

@@ -70,12 +70,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from openciq.accounts.models import OrgUnit
-from openciq.core import audit
 from openciq.core.models import Counter
 from openciq.masterdata.models import Enterprise, Product
 from openciq.trace import bulkseed, capture
@@ -84,10 +83,9 @@ from openciq.trace.choices import (
     AlertKind,
     AlertSeverity,
     AlertStatus,
-    CaptureSource,
     LocationKind,
 )
-from openciq.trace.models import CaptureJob, Epc, Event, Location, SupervisionAlert
+from openciq.trace.models import Epc, Event, Location, SupervisionAlert
 from openciq.trace.vegetables import epcis, gate, services
 from openciq.trace.vegetables import seed as demo
 from openciq.trace.vegetables.choices import SealFinding, ShipmentStatus
@@ -1161,12 +1159,7 @@ def seed_bureau(
             "shipments": len(plans) - done,
             "period": f"{first}/{until}",
         }
-        # The run's one audit event, with its capture job (its counts are filled in at the end).
-        with audit.scope(), transaction.atomic():
-            job = CaptureJob.objects.create(
-                actor=actor, source=CaptureSource.SEED, media_type="application/ld+json", event_count=0
-            )
-            audit.record(actor=actor, action="vegetables.bureau_seeded", obj=job, changes=planned)
+        job = bulkseed.open_run(actor, "vegetables.bureau_seeded", planned)
         ids = bulkseed.next_ids(Event, Epc, Shipment, HarvestLot, SupervisionAlert)
         names = [
             f"vegetables.{kind}.{y}" for kind in ("shipment", "lot") for y in {p.day.year for p in plans}
@@ -1180,14 +1173,7 @@ def seed_bureau(
             products=products,
             trucks=fleet,
             places=places,
-            events=bulkseed.Events(
-                bulkseed.Adapter(connection.vendor),
-                capture_job_id=job.pk,
-                locations=locations,
-                known=known,
-                next_event=ids[Event._meta.db_table],
-                next_epc=ids[Epc._meta.db_table],
-            ),
+            events=bulkseed.Events.for_run(job.pk, ids, locations=locations, known=known),
             ids=ids,
             serials=serials,
             vendor=connection.vendor,

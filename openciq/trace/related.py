@@ -18,6 +18,13 @@ from openciq.trace.models import SupervisionAlert
 LIMIT = 20
 
 
+def first(rows: Any) -> tuple[list[Any], int]:
+    """The first ``LIMIT`` records of the queryset ``rows``, and how many more it holds."""
+    found = list(rows[: LIMIT + 1])
+    shown = found[:LIMIT]
+    return shown, (rows.count() - len(shown) if len(found) > LIMIT else 0)
+
+
 def visible_open_alerts(actor: Any) -> Any:
     """Open alerts the actor may see (permission and area), oldest first."""
     return (

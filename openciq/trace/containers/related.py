@@ -19,10 +19,9 @@ def declaration_trips(actor: Any, declaration_number: str) -> RelatedGroup | Non
     if not actor.has_perm("containers.view_trip"):
         return None
     rows = selectors.trips(actor=actor).filter(declaration_number=declaration_number)
-    trips = list(rows[: related.LIMIT + 1])
-    if not trips:
+    shown, more = related.first(rows)
+    if not shown:
         return None
-    shown = trips[: related.LIMIT]
     keys = Q()
     for trip in shown:
         keys |= Q(key__startswith=alert_key(trip))
@@ -47,6 +46,6 @@ def declaration_trips(actor: Any, declaration_number: str) -> RelatedGroup | Non
         title=_("Sealed container trips"),
         records=records,
         order=30,
-        more=rows.count() - len(shown) if len(trips) > related.LIMIT else 0,
+        more=more,
         list_url=related.list_url("containers:trip_list", declaration_number),
     )

@@ -19,10 +19,9 @@ def declaration_batches(actor: Any, declaration_number: str) -> RelatedGroup | N
     if not actor.has_perm("pigs.view_loadingbatch"):
         return None
     rows = selectors.batches(actor=actor).filter(declaration_number=declaration_number)
-    batches = list(rows[: related.LIMIT + 1])
-    if not batches:
+    shown, more = related.first(rows)
+    if not shown:
         return None
-    shown = batches[: related.LIMIT]
     links = LoadingBatch.alerts.through.objects.filter(loadingbatch_id__in=[b.pk for b in shown])
     owner = dict(links.values_list("supervisionalert_id", "loadingbatch_id"))
     alerts = related.visible_open_alerts(actor).filter(pk__in=list(owner))
@@ -44,7 +43,7 @@ def declaration_batches(actor: Any, declaration_number: str) -> RelatedGroup | N
         title=_("Live-pig loading batches"),
         records=records,
         order=20,
-        more=rows.count() - len(shown) if len(batches) > related.LIMIT else 0,
+        more=more,
         list_url=related.list_url("pigs:batch_list", declaration_number),
     )
 

@@ -23,10 +23,9 @@ def declaration_shipments(actor: Any, declaration_number: str) -> RelatedGroup |
     if not actor.has_perm("vegetables.view_shipment"):
         return None
     rows = selectors.shipments(actor=actor).filter(declaration_number=declaration_number)
-    shipments = list(rows[: related.LIMIT + 1])
-    if not shipments:
+    shown, more = related.first(rows)
+    if not shown:
         return None
-    shown = shipments[: related.LIMIT]
     keys = Q()
     for shipment in shown:
         keys |= Q(key__startswith=_prefix(shipment.number))
@@ -55,7 +54,7 @@ def declaration_shipments(actor: Any, declaration_number: str) -> RelatedGroup |
         title=_("Vegetable shipments"),
         records=records,
         order=10,
-        more=rows.count() - len(shown) if len(shipments) > related.LIMIT else 0,
+        more=more,
         list_url=related.list_url("vegetables:shipment_list", declaration_number),
     )
 

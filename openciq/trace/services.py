@@ -158,6 +158,19 @@ def _event_index(issue: Issue) -> int | None:
     return int(match.group(2)) if match else None
 
 
+def _store(
+    actor: Any, job: CaptureJob, prepared: Sequence[capture.Prepared], found: list[Issue], *, partial: bool
+) -> None:
+    """Write the prepared events of ``job`` (in the caller's transaction), count them and the
+    duplicates (each reported as a warning), finish the job and record it."""
+    result = capture.store(prepared, capture_job_id=job.pk)
+    found.extend(capture.duplicate_issue(item) for item in result.duplicates)
+    job.stored_count = len(result.stored)
+    job.duplicate_count = len(result.duplicates)
+    _finish(job, CaptureStatus.PARTIAL if partial else CaptureStatus.SUCCEEDED, found)
+    audit.record(actor=actor, action="trace.capture", obj=job, changes=_summary(job))
+
+
 def _finish(job: CaptureJob, status: str, found: Sequence[Issue]) -> CaptureJob:
     job.status = status
     job.errors = [issue.as_dict() for issue in errors(found)[:_MAX_REPORTED]]
@@ -226,12 +239,7 @@ def capture_document(
             _finish(job, CaptureStatus.FAILED, found)
             audit.record(actor=actor, action="trace.capture_failed", obj=job, changes=_summary(job))
             return job
-        result = capture.store(prepared, capture_job_id=job.pk)
-        found.extend(capture.duplicate_issue(item) for item in result.duplicates)
-        job.stored_count = len(result.stored)
-        job.duplicate_count = len(result.duplicates)
-        _finish(job, CaptureStatus.PARTIAL if bad else CaptureStatus.SUCCEEDED, found)
-        audit.record(actor=actor, action="trace.capture", obj=job, changes=_summary(job))
+        _store(actor, job, prepared, found, partial=bool(bad))
     return job
 
 
@@ -336,12 +344,7 @@ def capture_events(
             _finish(job, CaptureStatus.FAILED, found)
             audit.record(actor=actor, action="trace.capture_failed", obj=job, changes=_summary(job))
             return job
-        result = capture.store(prepared, capture_job_id=job.pk)
-        found.extend(capture.duplicate_issue(item) for item in result.duplicates)
-        job.stored_count = len(result.stored)
-        job.duplicate_count = len(result.duplicates)
-        _finish(job, CaptureStatus.PARTIAL if errors(found) else CaptureStatus.SUCCEEDED, found)
-        audit.record(actor=actor, action="trace.capture", obj=job, changes=_summary(job))
+        _store(actor, job, prepared, found, partial=bool(errors(found)))
     return job
 
 
